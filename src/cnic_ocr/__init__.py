@@ -1,0 +1,1 @@
+"""Pakistani CNIC front OCR and its AWS serverless upload pipeline."""

@@ -1,0 +1,201 @@
+"""From OCR lines with geometry (in the upright, rectified card's frame) to the eight fields.
+
+Labels printed on the card are the anchors: each value is the line under its label, in the
+label's column. Values are then checked against the card's rules; nothing is guessed: a field
+that cannot be read with confidence is missing, and the caller turns that into a FAIL.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from difflib import SequenceMatcher
+from enum import StrEnum
+
+from cnic_ocr.recognizer import rules
+
+
+class Label(StrEnum):
+    NAME = "name"
+    FATHER_NAME = "father_name"
+    HUSBAND_NAME = "husband_name"
+    GENDER = "gender"
+    COUNTRY = "country"
+    IDENTITY_NUMBER = "identity_number"
+    BIRTH = "birth"
+    ISSUE = "issue"
+    EXPIRY = "expiry"
+
+
+LABEL_TEXTS: dict[Label, str] = {
+    Label.NAME: "name",
+    Label.FATHER_NAME: "fathername",
+    Label.HUSBAND_NAME: "husbandname",
+    Label.GENDER: "gender",
+    Label.COUNTRY: "countryofstay",
+    Label.IDENTITY_NUMBER: "identitynumber",
+    Label.BIRTH: "dateofbirth",
+    Label.ISSUE: "dateofissue",
+    Label.EXPIRY: "dateofexpiry",
+}
+
+#: Words that mark the front of a CNIC (header and labels), used to tell cards from other images.
+FRONT_MARKERS = ("pakistan", "nationalidentitycard", "islamicrepublic")
+
+#: Expected label centres (x, y) as shares of the card, for values whose label was not read.
+LABEL_PRIORS: dict[Label, tuple[float, float]] = {
+    Label.NAME: (0.30, 0.21),
+    Label.FATHER_NAME: (0.32, 0.41),
+    Label.GENDER: (0.30, 0.61),
+    Label.COUNTRY: (0.52, 0.61),
+    Label.IDENTITY_NUMBER: (0.33, 0.75),
+    Label.BIRTH: (0.53, 0.75),
+    Label.ISSUE: (0.32, 0.88),
+    Label.EXPIRY: (0.53, 0.88),
+}
+
+NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z.'\- ]*[A-Za-z.]$")
+MIN_VALUE_SCORE = 0.80
+
+
+@dataclass(frozen=True)
+class OcrLine:
+    """A recognised line; ``box`` is (x0, y0, x1, y1) as shares of the card's width and height."""
+
+    text: str
+    score: float
+    box: tuple[float, float, float, float]
+
+    @property
+    def height(self) -> float:
+        return self.box[3] - self.box[1]
+
+    @property
+    def centre(self) -> tuple[float, float]:
+        return (self.box[0] + self.box[2]) / 2, (self.box[1] + self.box[3]) / 2
+
+
+@dataclass
+class FieldReading:
+    value: str
+    score: float
+    source: str  # "label" when paired under its label, "pattern" when found by shape alone
+
+
+@dataclass
+class Extraction:
+    fields: dict[str, FieldReading] = field(default_factory=dict)
+    labels: dict[Label, OcrLine] = field(default_factory=dict)
+    front_markers: int = 0
+    parsed_dates: dict[str, date] = field(default_factory=dict)
+    lifetime: bool = False
+
+
+def squash(text: str) -> str:
+    return re.sub(r"[^a-z]", "", text.lower())
+
+
+def match_label(line: OcrLine) -> Label | None:
+    """The label a line is, by fuzzy match on its letters (labels are short and distinct)."""
+    letters = squash(line.text)
+    if not letters or len(letters) > 20:
+        return None
+    best: tuple[float, Label | None] = (0.0, None)
+    for label, text in LABEL_TEXTS.items():
+        ratio = SequenceMatcher(None, letters, text).ratio()
+        if ratio > best[0]:
+            best = (ratio, label)
+    threshold = 0.9 if len(letters) <= 6 else 0.8
+    return best[1] if best[0] >= threshold else None
+
+
+def _below(label: OcrLine, candidates: list[OcrLine], max_gap: float) -> list[OcrLine]:
+    """Lines under ``label`` in its column, nearest first."""
+    found = []
+    for line in candidates:
+        if line is label:
+            continue
+        gap = line.box[1] - label.box[1]
+        column_ok = abs(line.box[0] - label.box[0]) < 0.06 or (line.box[0] < label.centre[0] < line.box[2])
+        if 0.3 * label.height < gap < max_gap and column_ok:
+            found.append(line)
+    return sorted(found, key=lambda ln: ln.box[1])
+
+
+def _virtual_label(label: Label) -> OcrLine:
+    x, y = LABEL_PRIORS[label]
+    return OcrLine(text="", score=0.0, box=(x - 0.05, y - 0.02, x + 0.05, y + 0.02))
+
+
+def _clean_name(text: str) -> str:
+    return re.sub(r"\s+", " ", text.replace("_", " ")).strip(" .,:;")
+
+
+def extract(lines: list[OcrLine]) -> Extraction:
+    """Pair values with labels and parse them; missing or doubtful fields are left out."""
+    result = Extraction()
+    values: list[OcrLine] = []
+    for line in lines:
+        label = match_label(line)
+        if label is not None and (label not in result.labels or line.score > result.labels[label].score):
+            result.labels[label] = line
+        elif label is None:
+            values.append(line)
+    squashed_all = " ".join(squash(line.text) for line in lines)
+    result.front_markers = sum(1 for marker in FRONT_MARKERS if marker in squashed_all)
+
+    def anchor(label: Label) -> OcrLine:
+        return result.labels.get(label) or _virtual_label(label)
+
+    # Names: the first Latin-script line under the label (the Urdu line follows it).
+    father_label = Label.HUSBAND_NAME if Label.HUSBAND_NAME in result.labels else Label.FATHER_NAME
+    for key, label in (("name", Label.NAME), ("fatherName", father_label)):
+        for line in _below(anchor(label), values, 0.13):
+            text = _clean_name(line.text)
+            if NAME_PATTERN.match(text) and sum(ch.isalpha() for ch in text) >= 2:
+                source = "label" if label in result.labels else "prior"
+                result.fields[key] = FieldReading(text, line.score, source)
+                break
+
+    for line in _below(anchor(Label.GENDER), values, 0.12):
+        text = line.text.strip().upper()
+        if text in {"M", "F", "X"}:
+            result.fields["gender"] = FieldReading(text, line.score, "label")
+            break
+
+    for line in _below(anchor(Label.COUNTRY), values, 0.12):
+        text = _clean_name(line.text)
+        if NAME_PATTERN.match(text):
+            result.fields["country"] = FieldReading(text, line.score, "label")
+            break
+
+    for line in _below(anchor(Label.IDENTITY_NUMBER), values, 0.12):
+        numbers = rules.find_id_numbers(line.text)
+        if numbers:
+            result.fields["idNumber"] = FieldReading(numbers[0], line.score, "label")
+            break
+    if "idNumber" not in result.fields:
+        for line in values:
+            numbers = rules.find_id_numbers(line.text)
+            if numbers:
+                result.fields["idNumber"] = FieldReading(numbers[0], line.score, "pattern")
+                break
+
+    for key, label in (("birthDay", Label.BIRTH), ("issueDay", Label.ISSUE), ("expiryDay", Label.EXPIRY)):
+        for line in _below(anchor(label), values, 0.12):
+            text = line.text
+            for number in rules.find_id_numbers(text):  # a line merged with the number
+                text = text.replace(number, " ")
+            dates = rules.find_dates(text)
+            if dates:
+                result.parsed_dates[key] = dates[-1] if len(dates) > 1 and key != "birthDay" else dates[0]
+                result.fields[key] = FieldReading(
+                    result.parsed_dates[key].strftime("%Y%m%d"), line.score, "label"
+                )
+                break
+            if key == "expiryDay" and rules.LIFETIME_PATTERN.search(text):
+                result.lifetime = True
+                result.fields[key] = FieldReading("LIFETIME", line.score, "label")
+                break
+    return result

@@ -1,0 +1,84 @@
+"""Safe intake of untrusted image bytes: format by content, size limits, bounded decoding."""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
+from numpy.typing import NDArray
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from cnic_ocr.contract import MAX_IMAGE_BYTES
+
+#: Decoded pixel counts above this are refused as decompression bombs (a 4000x4000 photo is 16 MP).
+MAX_PIXELS = 40_000_000
+
+
+class ImageFormat(StrEnum):
+    JPEG = "jpeg"
+    PNG = "png"
+    BMP = "bmp"
+
+
+class IntakeProblem(StrEnum):
+    """Why bytes could not become pixels; maps onto the contract's statuses."""
+
+    EMPTY = "empty"
+    UNSUPPORTED_FORMAT = "unsupported_format"
+    TOO_LARGE = "too_large"
+    CORRUPT = "corrupt"
+    TOO_MANY_PIXELS = "too_many_pixels"
+
+
+class ImageIntakeError(Exception):
+    def __init__(self, problem: IntakeProblem, detail: str) -> None:
+        super().__init__(detail)
+        self.problem = problem
+
+
+@dataclass(frozen=True)
+class DecodedImage:
+    pixels: NDArray[np.uint8]  # BGR, HxWx3, EXIF orientation applied
+    fmt: ImageFormat
+
+
+def sniff_format(data: bytes) -> ImageFormat | None:
+    """Recognise jpeg/png/bmp by magic bytes; names and claimed types are never trusted."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return ImageFormat.JPEG
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return ImageFormat.PNG
+    if data.startswith(b"BM") and len(data) >= 26:
+        return ImageFormat.BMP
+    return None
+
+
+def decode_image(data: bytes) -> DecodedImage:
+    """Check and decode image bytes, raising ImageIntakeError with the reason on bad input."""
+    if not data:
+        raise ImageIntakeError(IntakeProblem.EMPTY, "empty image")
+    fmt = sniff_format(data)
+    if fmt is None:
+        raise ImageIntakeError(IntakeProblem.UNSUPPORTED_FORMAT, "not jpeg, png or bmp")
+    if len(data) > MAX_IMAGE_BYTES:
+        raise ImageIntakeError(IntakeProblem.TOO_LARGE, f"{len(data)} bytes")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=[fmt.value.upper()]) as img:
+                width, height = img.size
+                if width * height > MAX_PIXELS or width < 1 or height < 1:
+                    raise ImageIntakeError(IntakeProblem.TOO_MANY_PIXELS, f"{width}x{height}")
+                img.load()
+                upright = ImageOps.exif_transpose(img).convert("RGB")
+    except ImageIntakeError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ImageIntakeError(IntakeProblem.TOO_MANY_PIXELS, str(exc)) from exc
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
+        raise ImageIntakeError(IntakeProblem.CORRUPT, type(exc).__name__) from exc
+    rgb = np.asarray(upright, dtype=np.uint8)
+    return DecodedImage(pixels=np.ascontiguousarray(rgb[:, :, ::-1]), fmt=fmt)
