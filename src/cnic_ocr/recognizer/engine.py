@@ -46,16 +46,21 @@ class OcrEngine:
             "Det.limit_side_len": DET_MAX_SIDE,
             "Det.limit_type": "max",
             "Det.box_thresh": 0.5,
-            "Rec.rec_batch_num": 1,  # padding a batch to its widest line costs more than it saves
+            "Rec.rec_batch_num": 1,
+            "Rec.rec_img_shape": [
+                3,
+                48,
+                96,
+            ],  # narrower minimum width: labels are short  # padding a batch to its widest line costs more than it saves
         }
         if threads > 0:
             params["EngineConfig.onnxruntime.intra_op_num_threads"] = threads
         logging.getLogger("RapidOCR").setLevel(logging.ERROR)
         ocr = RapidOCR(params=params)
         # rapidocr 3.10 builds each stage on first use; build them now, at cold start.
-        self._det = ocr._load_det_model()
-        self._cls = ocr._load_cls_model()
-        self._rec = ocr._load_rec_model()
+        self._det = ocr._load_det_model()  # type: ignore[no-untyped-call]
+        self._cls = ocr._load_cls_model()  # type: ignore[no-untyped-call]
+        self._rec = ocr._load_rec_model()  # type: ignore[no-untyped-call]
         self.load_seconds = time.perf_counter() - started
 
     def detect(self, image: NDArray[np.uint8]) -> list[TextBox]:
@@ -86,14 +91,19 @@ class OcrEngine:
 
 
 def crop_quad(image: NDArray[np.uint8], points: NDArray[np.float32], pad: float = 0.0) -> NDArray[np.uint8]:
-    """Perspective-crop a text quadrilateral to an upright strip (optionally padded by a share of its height)."""
+    """Perspective-crop a text quadrilateral to an upright strip, padded by ``pad`` x its height."""
     pts = points.astype(np.float32)
     width = int(max(np.linalg.norm(pts[0] - pts[1]), np.linalg.norm(pts[2] - pts[3])))
     height = int(max(np.linalg.norm(pts[0] - pts[3]), np.linalg.norm(pts[1] - pts[2])))
     width, height = max(width, 2), max(height, 2)
     margin = pad * height
     target = np.array(
-        [[margin, margin], [width + margin, margin], [width + margin, height + margin], [margin, height + margin]],
+        [
+            [margin, margin],
+            [width + margin, margin],
+            [width + margin, height + margin],
+            [margin, height + margin],
+        ],
         dtype=np.float32,
     )
     matrix = cv2.getPerspectiveTransform(pts, target)

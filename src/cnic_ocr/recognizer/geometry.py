@@ -25,6 +25,7 @@ class CardQuad:
     corners: NDArray[np.float32]  # (4, 2) tl, tr, br, bl in original image pixels; tl-tr is a long side
     score: float
     source: str
+    share: float  # of the image's area
 
 
 def order_corners(points: NDArray[np.float32]) -> NDArray[np.float32]:
@@ -50,12 +51,13 @@ def _quad_score(quad: NDArray[np.float32], contour_area: float, image_area: floa
         return 0.0
     quad_area = float(cv2.contourArea(ordered))
     share = quad_area / image_area
-    if share < 0.06 or share > 0.995:
+    if share < 0.06 or share > 0.97:  # the whole frame is not evidence of a card
         return 0.0
     aspect = long_side / short_side
-    aspect_fit = max(0.0, 1.0 - abs(np.log(aspect / CARD_ASPECT)) / 0.35)
+    # perspective bends the aspect a little; a portrait-shaped box (the photo) is not the card
+    aspect_fit = 1.0 - abs(np.log(aspect / CARD_ASPECT)) / 0.2
     fill = min(1.0, contour_area / quad_area) if quad_area > 0 else 0.0
-    if aspect_fit <= 0 or fill < 0.8:
+    if aspect_fit < 0.25 or fill < 0.8:
         return 0.0
     return float(aspect_fit * fill * (0.5 + min(share, 0.6)))
 
@@ -86,7 +88,9 @@ def find_card(image: NDArray[np.uint8]) -> CardQuad | None:
     """The most card-like quadrilateral in ``image`` (BGR), or None."""
     height, width = image.shape[:2]
     scale = _WORK_SIDE / max(height, width)
-    small = cv2.resize(image, (max(1, round(width * scale)), max(1, round(height * scale))), interpolation=cv2.INTER_AREA)
+    small = cv2.resize(
+        image, (max(1, round(width * scale)), max(1, round(height * scale))), interpolation=cv2.INTER_AREA
+    )
     image_area = float(small.shape[0] * small.shape[1])
     gray = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
     blurred = cv2.GaussianBlur(gray, (5, 5), 0)
@@ -95,32 +99,46 @@ def find_card(image: NDArray[np.uint8]) -> CardQuad | None:
     masks: list[tuple[str, NDArray[np.uint8]]] = []
     median = float(np.median(blurred))
     edges = cv2.Canny(blurred, int(max(10, 0.5 * median)), int(min(255, 1.2 * median)))
-    masks.append(("edges", cv2.dilate(edges, kernel, iterations=1)))
+    masks.append(("edges", np.asarray(cv2.dilate(edges, kernel, iterations=1), dtype=np.uint8)))
     # The card's face is light and its colour smooth: threshold a flattened lightness image.
     lab = cv2.cvtColor(cv2.GaussianBlur(small, (9, 9), 0), cv2.COLOR_BGR2LAB)
     lightness = lab[:, :, 0]
     _, bright = cv2.threshold(lightness, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    masks.append(("bright", cv2.morphologyEx(bright, cv2.MORPH_CLOSE, kernel, iterations=3)))
+    masks.append(
+        (
+            "bright",
+            np.asarray(cv2.morphologyEx(bright, cv2.MORPH_CLOSE, kernel, iterations=3), dtype=np.uint8),
+        )
+    )
     # Green-tinted face (the card's background): negative a* in Lab.
     greenish = np.asarray(((lab[:, :, 1] < 124) & (lightness > 90)).astype(np.uint8) * 255, dtype=np.uint8)
-    masks.append(("green", cv2.morphologyEx(greenish, cv2.MORPH_CLOSE, kernel, iterations=4)))
+    masks.append(
+        (
+            "green",
+            np.asarray(cv2.morphologyEx(greenish, cv2.MORPH_CLOSE, kernel, iterations=4), dtype=np.uint8),
+        )
+    )
 
     best: CardQuad | None = None
     for source, mask in masks:
         for quad, area in _quads_from_mask(mask):
             score = _quad_score(quad, area, image_area)
             if score > 0 and (best is None or score > best.score):
-                best = CardQuad(corners=order_corners(quad / scale), score=score, source=source)
+                share = float(cv2.contourArea(quad)) / image_area
+                best = CardQuad(corners=order_corners(quad / scale), score=score, source=source, share=share)
     return best
 
 
 def rectify(image: NDArray[np.uint8], corners: NDArray[np.float32]) -> NDArray[np.uint8]:
     """Warp the card to CARD_WIDTH x CARD_HEIGHT (landscape; maybe upside down)."""
     target = np.array(
-        [[0, 0], [CARD_WIDTH - 1, 0], [CARD_WIDTH - 1, CARD_HEIGHT - 1], [0, CARD_HEIGHT - 1]], dtype=np.float32
+        [[0, 0], [CARD_WIDTH - 1, 0], [CARD_WIDTH - 1, CARD_HEIGHT - 1], [0, CARD_HEIGHT - 1]],
+        dtype=np.float32,
     )
     matrix = cv2.getPerspectiveTransform(corners.astype(np.float32), target)
     return np.asarray(
-        cv2.warpPerspective(image, matrix, (CARD_WIDTH, CARD_HEIGHT), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE),
+        cv2.warpPerspective(
+            image, matrix, (CARD_WIDTH, CARD_HEIGHT), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE
+        ),
         dtype=np.uint8,
     )

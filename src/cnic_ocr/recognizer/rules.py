@@ -55,8 +55,9 @@ NUMBER_PATTERN = re.compile(
     rf"(?<![0-9])([{_DIGITISH}]{{5}}){_SEP}([{_DIGITISH}]{{7}}){_SEP}([{_DIGITISH}])"
     r"(?=$|[^0-9]|[0-9]{1,2}[.,][0-9]{2}[.,][0-9]{4})"
 )
+_DATE_SEP = r"\s?[.,:\-/ ]\s?"
 DATE_PATTERN = re.compile(
-    rf"(?<![0-9])([{_DIGITISH}]{{2}})\s?[.,:\-/ ]\s?([{_DIGITISH}]{{2}})\s?[.,:\-/ ]\s?([{_DIGITISH}]{{4}})(?![0-9])"
+    rf"(?<![0-9])([{_DIGITISH}]{{2}}){_DATE_SEP}([{_DIGITISH}]{{2}}){_DATE_SEP}([{_DIGITISH}]{{4}})(?![0-9])"
 )
 LIFETIME_PATTERN = re.compile(r"\bl[il1]fe\s?t[il1]me\b", re.IGNORECASE)
 
@@ -75,7 +76,7 @@ def find_id_numbers(text: str) -> list[str]:
     found: list[str] = []
     for match in NUMBER_PATTERN.finditer(text):
         parts = [to_digits(group) for group in match.groups()]
-        if all(parts) and sum(ch.isdigit() for ch in match.group(0)) >= 11:
+        if all(parts) and sum(ch.isdigit() for ch in match.group(0)) >= 10:
             found.append("-".join(p for p in parts if p))
     return found
 
@@ -132,9 +133,7 @@ def check_gender_parity(id_number: str, gender: str) -> CheckResult:
     if gender == "X":
         return CheckResult("gender_parity", True, "gender X: parity not defined")
     expected = gender_from_number(id_number)
-    return CheckResult(
-        "gender_parity", expected == gender, f"last digit says {expected}, card says {gender}"
-    )
+    return CheckResult("gender_parity", expected == gender, f"last digit says {expected}, card says {gender}")
 
 
 def check_date_order(birth: date, issue: date, expiry: date | None, today: date) -> CheckResult:

@@ -31,7 +31,15 @@ from cnic_ocr.contract import (
 from cnic_ocr.recognizer import rules
 from cnic_ocr.recognizer.engine import OcrEngine, TextBox, crop_quad
 from cnic_ocr.recognizer.fields import MIN_VALUE_SCORE, Extraction, OcrLine, extract
-from cnic_ocr.recognizer.geometry import CARD_HEIGHT, CARD_WIDTH, find_card, rectify
+from cnic_ocr.recognizer.geometry import (
+    CARD_ASPECT,
+    CARD_HEIGHT,
+    CARD_WIDTH,
+    CardQuad,
+    find_card,
+    order_corners,
+    rectify,
+)
 from cnic_ocr.recognizer.imageio import ImageIntakeError, IntakeProblem, decode_image
 
 logger = logging.getLogger(__name__)
@@ -40,6 +48,8 @@ logger = logging.getLogger(__name__)
 MAX_WORK_SIDE = 2000
 #: A read with fewer front labels than this and no header words is "not identity card".
 MIN_LABELS_FOR_FRONT = 3
+#: (x0, y0, x1) shares of the card where the labels and values are printed.
+FIELD_ZONE = (0.17, 0.14, 0.74)
 FIELD_ORDER = ("idNumber", "name", "fatherName", "gender", "country", "birthDay", "issueDay", "expiryDay")
 
 _INTAKE_STATUS = {
@@ -97,6 +107,24 @@ def _rotate_boxes_180(boxes: list[TextBox]) -> list[TextBox]:
     return flipped
 
 
+def _in_field_zone(box: TextBox) -> bool:
+    """Whether a line's centre lies in the card's centre column, under the header."""
+    x, y = box.points.mean(axis=0)
+    return bool(
+        FIELD_ZONE[0] * CARD_WIDTH < x < FIELD_ZONE[2] * CARD_WIDTH and y > FIELD_ZONE[1] * CARD_HEIGHT
+    )
+
+
+def _whole_frame_if_card_shaped(image: NDArray[np.uint8]) -> CardQuad | None:
+    """A scan cropped to the card has no outline to find: the frame itself is the card."""
+    height, width = image.shape[:2]
+    aspect = max(width, height) / min(width, height)
+    if abs(math.log(aspect / CARD_ASPECT)) > 0.06:
+        return None
+    corners = np.array([[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]], dtype=np.float32)
+    return CardQuad(corners=order_corners(corners), score=0.0, source="frame", share=1.0)
+
+
 def _dominant_text_angle(boxes: list[TextBox]) -> float:
     """Angle (degrees, in [-90, 90)) of the longest text lines' baselines."""
     weighted: list[tuple[float, float]] = []
@@ -150,16 +178,21 @@ class Recognizer:
         return np.asarray(cv2.resize(image, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
 
     def _read(self, image: NDArray[np.uint8], trace: Trace, mark: float) -> CardReading:
-        quad = find_card(image)
+        outline, frame = find_card(image), _whole_frame_if_card_shaped(image)
+        # A scan cropped to the card: its frame beats a smaller box found inside it (the photo).
+        ordered = (frame, outline) if frame and (outline is None or outline.share < 0.5) else (outline, frame)
+        candidates = [quad for quad in ordered if quad]
         mark = trace.lap("locate_ms", mark)
         reading: CardReading | None = None
-        if quad is not None:
+        for quad in candidates:
             card = rectify(image, quad.corners)
             edge = quad.corners[1] - quad.corners[0]
             rotation = math.degrees(math.atan2(float(edge[1]), float(edge[0])))
-            reading = self._read_card(card, rotation, quad.source, trace, mark)
-            if self._looks_like_front(reading.extraction):
-                return reading
+            attempt = self._read_card(card, rotation, quad.source, trace, mark)
+            if self._looks_like_front(attempt.extraction):
+                return attempt
+            if reading is None or len(attempt.extraction.labels) > len(reading.extraction.labels):
+                reading = attempt
             mark = time.perf_counter()
         # No card outline (or it was not the card): locate the card by its text instead.
         fallback = self._read_by_text(image, trace, mark)
@@ -186,7 +219,12 @@ class Recognizer:
         # Text spans most of the card: pad to the card's edges, then back to image coordinates.
         pad_x, pad_y = 0.04 * (x1 - x0), 0.06 * (y1 - y0)
         rect = np.array(
-            [[x0 - pad_x, y0 - pad_y], [x1 + pad_x, y0 - pad_y], [x1 + pad_x, y1 + pad_y], [x0 - pad_x, y1 + pad_y]],
+            [
+                [x0 - pad_x, y0 - pad_y],
+                [x1 + pad_x, y0 - pad_y],
+                [x1 + pad_x, y1 + pad_y],
+                [x0 - pad_x, y1 + pad_y],
+            ],
             dtype=np.float32,
         )
         inverse = cv2.invertAffineTransform(matrix)
@@ -213,11 +251,21 @@ class Recognizer:
             boxes = _rotate_boxes_180(boxes)
             rotation += 180
         mark = trace.lap("orient_ms", mark)
-        wanted = [b for b in boxes if np.ptp(b.points[:, 0]) > 0.6 * np.ptp(b.points[:, 1])]
-        texts = self.engine.read([crop_quad(card, b.points, pad=0.08) for b in wanted])
-        lines = _to_lines(wanted, [(t.text, t.score) for t in texts])
+        horizontal = [b for b in boxes if np.ptp(b.points[:, 0]) > 0.6 * np.ptp(b.points[:, 1])]
+        # The fields live in the centre column: read it first; the rest (header, signature) is
+        # read only when the labels were not found, to tell "not a card" from "unreadable".
+        centre = [b for b in horizontal if _in_field_zone(b)]
+        lines = self._read_lines(card, centre)
+        extraction = extract(lines)
+        if not self._looks_like_front(extraction):
+            lines += self._read_lines(card, [b for b in horizontal if not _in_field_zone(b)])
+            extraction = extract(lines)
         trace.lap("read_ms", mark)
-        return CardReading(extract(lines), rotation % 360, locator, len(lines))
+        return CardReading(extraction, rotation % 360, locator, len(lines))
+
+    def _read_lines(self, card: NDArray[np.uint8], boxes: list[TextBox]) -> list[OcrLine]:
+        texts = self.engine.read([crop_quad(card, b.points, pad=0.08) for b in boxes])
+        return _to_lines(boxes, [(t.text, t.score) for t in texts])
 
     def _answer(self, reading: CardReading) -> dict[str, Any]:
         extraction = reading.extraction
@@ -228,7 +276,7 @@ class Recognizer:
             return error_body(OcrStatus.FAIL)
         if not all(check.passed for check in self._checks(extraction)):
             return error_body(OcrStatus.FAIL)
-        return ok_body(CnicFields(**{key: found[key].value for key in FIELD_ORDER}))
+        return ok_body(CnicFields.model_validate({key: found[key].value for key in FIELD_ORDER}))
 
     def _checks(self, extraction: Extraction) -> list[rules.CheckResult]:
         found = extraction.fields
@@ -250,7 +298,7 @@ class Recognizer:
     def _details(self, reading: CardReading, trace: Trace) -> dict[str, Any]:
         extraction = reading.extraction
         rotation = reading.rotation % 360
-        quarter = int(round(rotation / 90)) % 4 * 90
+        quarter = round(rotation / 90) % 4 * 90
         skew = ((rotation - quarter + 180) % 360) - 180
         return {
             "fields": {

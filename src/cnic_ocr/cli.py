@@ -1,0 +1,74 @@
+"""``cnic-ocr``: recognize card images from the command line, or serve the OCR API."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from tqdm import tqdm
+
+#: Show a progress bar from this many files on (and only when stderr is a terminal).
+PROGRESS_FROM = 5
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cnic-ocr", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    recognize = commands.add_parser("recognize", help="print one JSON line per image file")
+    recognize.add_argument("files", nargs="+", metavar="FILE")
+    recognize.add_argument("--details", action="store_true", help="add confidences, checks and timings")
+
+    serve = commands.add_parser("serve", help="serve POST /v1/pk_ocr/general")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument(
+        "--api-key-file", type=Path, help="file with one API key per line (default: $CNIC_OCR_API_KEYS)"
+    )
+    return parser
+
+
+def _recognize(files: Sequence[str], details: bool) -> int:
+    from cnic_ocr.recognizer import get_recognizer
+
+    recognizer = get_recognizer()
+    show_progress = len(files) >= PROGRESS_FROM and sys.stderr.isatty()
+    unreadable = 0
+    for name in tqdm(files, disable=not show_progress, unit="img", file=sys.stderr):
+        try:
+            data = Path(name).read_bytes()
+        except OSError as exc:
+            # A path that cannot be read is a usage error: say so in place, exit non-zero at the end.
+            unreadable += 1
+            line: dict[str, object] = {"file": name, "error": f"cannot read: {exc.strerror}"}
+        else:
+            line = {"file": name, "response": recognizer.recognize(data, details=details)}
+        print(json.dumps(line, ensure_ascii=False), flush=True)
+    return 2 if unreadable else 0
+
+
+def _serve(host: str, port: int, key_file: Path | None) -> int:
+    from cnic_ocr.api.keys import ApiKeyConfigError, load_api_keys
+    from cnic_ocr.api.server import serve
+
+    try:
+        keys = load_api_keys(key_file)
+    except ApiKeyConfigError as exc:
+        print(f"cnic-ocr serve: {exc}", file=sys.stderr)
+        return 2
+    serve(host, port, keys)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "recognize":
+        return _recognize(args.files, args.details)
+    return _serve(args.host, args.port, args.api_key_file)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,79 @@
+"""Field extraction from OCR lines with geometry (no engine: lines are given)."""
+
+from cnic_ocr.recognizer.fields import Label, OcrLine, extract, match_label
+
+
+def line(text: str, x: float, y: float, w: float = 0.15, h: float = 0.04, score: float = 0.98) -> OcrLine:
+    return OcrLine(text=text, score=score, box=(x, y, x + w, y + h))
+
+
+def card_lines(father_label: str = "Father Name") -> list[OcrLine]:
+    return [
+        line("PAKISTAN", 0.05, 0.03),
+        line("National Identity Card", 0.55, 0.05, w=0.3),
+        line("Name", 0.27, 0.19, w=0.06, h=0.03),
+        line("Janat Mirza", 0.27, 0.24, w=0.2),
+        line("جنت مرزا", 0.27, 0.30, score=0.4),
+        line(father_label, 0.27, 0.39, w=0.12, h=0.03),
+        line("Mirza Anjum Kamal", 0.27, 0.44, w=0.25),
+        line("Gender", 0.27, 0.59, w=0.07, h=0.03),
+        line("F", 0.27, 0.64, w=0.02),
+        line("Country of Stay", 0.46, 0.59, w=0.12, h=0.03),
+        line("Pakistan", 0.46, 0.64, w=0.1),
+        line("Identity Number", 0.27, 0.72, w=0.12, h=0.03),
+        line("33100-7411692-4", 0.27, 0.77, w=0.17),
+        line("Date of Birth", 0.46, 0.72, w=0.1, h=0.03),
+        line("14.09.2001", 0.46, 0.77, w=0.11),
+        line("Date of Issue", 0.27, 0.85, w=0.1, h=0.03),
+        line("09.03.2020", 0.27, 0.90, w=0.11),
+        line("Date of Expiry", 0.46, 0.85, w=0.1, h=0.03),
+        line("09.03.2030", 0.46, 0.90, w=0.11),
+        line("Holder's Signature", 0.72, 0.92, w=0.2),
+    ]
+
+
+def values(lines: list[OcrLine]) -> dict[str, str]:
+    return {key: reading.value for key, reading in extract(lines).fields.items()}
+
+
+def test_pairs_every_value_with_its_label() -> None:
+    assert values(card_lines()) == {
+        "name": "Janat Mirza",
+        "fatherName": "Mirza Anjum Kamal",
+        "gender": "F",
+        "country": "Pakistan",
+        "idNumber": "33100-7411692-4",
+        "birthDay": "20010914",
+        "issueDay": "20200309",
+        "expiryDay": "20300309",
+    }
+
+
+def test_husband_name_label_gives_father_name_field() -> None:
+    assert values(card_lines("Husband Name"))["fatherName"] == "Mirza Anjum Kamal"
+
+
+def test_label_matching_tolerates_ocr_noise_but_not_other_words() -> None:
+    assert match_label(line("Date of Brth", 0, 0)) is Label.BIRTH
+    assert match_label(line("ldentity Numbcr", 0, 0)) is Label.IDENTITY_NUMBER
+    assert match_label(line("Nane", 0, 0)) is None  # short words need a near-exact match
+    assert match_label(line("Muhammad Ali Khan", 0, 0)) is None
+
+
+def test_lifetime_expiry() -> None:
+    lines = [ln if ln.text != "09.03.2030" else line("Lifetime", 0.46, 0.90) for ln in card_lines()]
+    result = extract(lines)
+    assert result.fields["expiryDay"].value == "LIFETIME"
+    assert result.lifetime
+
+
+def test_missing_value_is_left_out_not_guessed() -> None:
+    lines = [ln for ln in card_lines() if ln.text != "Janat Mirza"]
+    found = values(lines)
+    assert "name" not in found  # the Urdu line under the label is not taken as the name
+    assert found["fatherName"] == "Mirza Anjum Kamal"
+
+
+def test_value_in_the_other_column_is_not_taken() -> None:
+    lines = [ln for ln in card_lines() if ln.text != "14.09.2001"]
+    assert "birthDay" not in values(lines)

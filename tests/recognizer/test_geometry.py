@@ -1,0 +1,57 @@
+"""Card localisation and rectification on drawn scenes (no OCR engine)."""
+
+import cv2
+import numpy as np
+import pytest
+
+from cnic_ocr.recognizer.geometry import (
+    CARD_ASPECT,
+    CARD_HEIGHT,
+    CARD_WIDTH,
+    find_card,
+    order_corners,
+    rectify,
+)
+
+
+def scene_with_card(angle: float, card_width: int = 420) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(7)
+    scene = rng.integers(40, 110, size=(700, 900, 3), dtype=np.uint8)
+    scene = cv2.GaussianBlur(scene, (0, 0), 3)
+    card_height = card_width / CARD_ASPECT
+    rect = ((450.0, 350.0), (float(card_width), float(card_height)), angle)
+    corners = cv2.boxPoints(rect).astype(np.float32)
+    cv2.fillConvexPoly(scene, corners.astype(np.int32), (205, 230, 210))
+    # a dark mark near the card's top-left corner, to check which way up it comes out
+    marker = corners[np.argmin(corners.sum(axis=1))] if angle == 0 else None
+    if marker is not None:
+        cv2.circle(scene, (int(marker[0] + 30), int(marker[1] + 30)), 12, (20, 20, 20), -1)
+    return scene, corners
+
+
+@pytest.mark.parametrize("angle", [0, 12, -25, 90, 63])
+def test_finds_the_card_at_any_angle(angle: float) -> None:
+    scene, corners = scene_with_card(angle)
+    found = find_card(scene)
+    assert found is not None
+    expected = order_corners(corners)
+    # every found corner lies near a true corner
+    for corner in found.corners:
+        assert np.min(np.linalg.norm(expected - corner, axis=1)) < 12
+
+
+def test_rectified_card_is_landscape_with_content_in_place() -> None:
+    scene, _ = scene_with_card(0)
+    found = find_card(scene)
+    assert found is not None
+    card = rectify(scene, found.corners)
+    assert card.shape == (CARD_HEIGHT, CARD_WIDTH, 3)
+    top_left = card[: CARD_HEIGHT // 4, : CARD_WIDTH // 4].mean()
+    bottom_right = card[-CARD_HEIGHT // 4 :, -CARD_WIDTH // 4 :].mean()
+    assert top_left < bottom_right  # the dark mark stayed top-left
+
+
+def test_no_card_in_plain_texture() -> None:
+    rng = np.random.default_rng(3)
+    texture = cv2.GaussianBlur(rng.integers(0, 255, size=(600, 800, 3), dtype=np.uint8), (0, 0), 2)
+    assert find_card(texture) is None
