@@ -46,12 +46,10 @@ class OcrEngine:
             "Det.limit_side_len": DET_MAX_SIDE,
             "Det.limit_type": "max",
             "Det.box_thresh": 0.5,
+            # One line per batch: padding a batch to its widest line costs more than it saves,
+            # and a narrow minimum width keeps short labels cheap.
             "Rec.rec_batch_num": 1,
-            "Rec.rec_img_shape": [
-                3,
-                48,
-                96,
-            ],  # narrower minimum width: labels are short  # padding a batch to its widest line costs more than it saves
+            "Rec.rec_img_shape": [3, 48, 96],
         }
         if threads > 0:
             params["EngineConfig.onnxruntime.intra_op_num_threads"] = threads
