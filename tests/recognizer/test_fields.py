@@ -1,6 +1,7 @@
 """Field extraction from OCR lines with geometry (no engine: lines are given)."""
 
-from cnic_ocr.recognizer.fields import Label, OcrLine, extract, match_label
+from cnic_ocr.recognizer.fields import OcrLine, extract, match_label
+from cnic_ocr.recognizer.layout import Label
 
 
 def line(text: str, x: float, y: float, w: float = 0.15, h: float = 0.04, score: float = 0.98) -> OcrLine:

@@ -18,8 +18,11 @@ from numpy.typing import NDArray
 from rapidocr import RapidOCR
 from rapidocr.ch_ppocr_rec.typings import TextRecInput
 
-#: Detection input is scaled so its longer side is this many pixels (cost grows with area).
-DET_MAX_SIDE = 640
+#: Detection input is scaled so its longer side is at most this many pixels (cost grows with
+#: area): on a rectified card, text lines are then 10-20 px tall.
+CARD_DET_SIDE = 640
+#: For a whole photo whose card outline was not found, where the card may be small.
+SCENE_DET_SIDE = 1280
 
 
 @dataclass(frozen=True)
@@ -43,7 +46,7 @@ class OcrEngine:
         started = time.perf_counter()
         params: dict[str, object] = {
             "Global.log_level": "error",
-            "Det.limit_side_len": DET_MAX_SIDE,
+            "Det.limit_side_len": CARD_DET_SIDE,
             "Det.limit_type": "max",
             "Det.box_thresh": 0.5,
             # One line per batch: padding a batch to its widest line costs more than it saves,
@@ -57,12 +60,14 @@ class OcrEngine:
         ocr = RapidOCR(params=params)
         # rapidocr 3.10 builds each stage on first use; build them now, at cold start.
         self._det = ocr._load_det_model()  # type: ignore[no-untyped-call]
+        scene = RapidOCR(params={**params, "Det.limit_side_len": SCENE_DET_SIDE})
+        self._scene_det = scene._load_det_model()  # type: ignore[no-untyped-call]
         self._cls = ocr._load_cls_model()  # type: ignore[no-untyped-call]
         self._rec = ocr._load_rec_model()  # type: ignore[no-untyped-call]
         self.load_seconds = time.perf_counter() - started
 
-    def detect(self, image: NDArray[np.uint8]) -> list[TextBox]:
-        result = self._det(image)
+    def detect(self, image: NDArray[np.uint8], *, whole_scene: bool = False) -> list[TextBox]:
+        result = (self._scene_det if whole_scene else self._det)(image)
         if result.boxes is None:
             return []
         return [

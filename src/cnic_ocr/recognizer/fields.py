@@ -11,49 +11,12 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from difflib import SequenceMatcher
-from enum import StrEnum
 
 from cnic_ocr.recognizer import rules
-
-
-class Label(StrEnum):
-    NAME = "name"
-    FATHER_NAME = "father_name"
-    HUSBAND_NAME = "husband_name"
-    GENDER = "gender"
-    COUNTRY = "country"
-    IDENTITY_NUMBER = "identity_number"
-    BIRTH = "birth"
-    ISSUE = "issue"
-    EXPIRY = "expiry"
-
-
-LABEL_TEXTS: dict[Label, str] = {
-    Label.NAME: "name",
-    Label.FATHER_NAME: "fathername",
-    Label.HUSBAND_NAME: "husbandname",
-    Label.GENDER: "gender",
-    Label.COUNTRY: "countryofstay",
-    Label.IDENTITY_NUMBER: "identitynumber",
-    Label.BIRTH: "dateofbirth",
-    Label.ISSUE: "dateofissue",
-    Label.EXPIRY: "dateofexpiry",
-}
+from cnic_ocr.recognizer.layout import LABEL_ANCHORS, LABEL_TEXTS, Label
 
 #: Words that mark the front of a CNIC (header and labels), used to tell cards from other images.
 FRONT_MARKERS = ("pakistan", "nationalidentitycard", "islamicrepublic")
-
-#: Expected label centres (x, y) as shares of the card, for values whose label was not read.
-LABEL_PRIORS: dict[Label, tuple[float, float]] = {
-    Label.NAME: (0.30, 0.21),
-    Label.FATHER_NAME: (0.32, 0.41),
-    Label.GENDER: (0.30, 0.61),
-    Label.COUNTRY: (0.52, 0.61),
-    Label.IDENTITY_NUMBER: (0.33, 0.75),
-    Label.BIRTH: (0.53, 0.75),
-    Label.ISSUE: (0.32, 0.88),
-    Label.EXPIRY: (0.53, 0.88),
-}
 
 NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z.'\- ]*[A-Za-z.]$")
 MIN_VALUE_SCORE = 0.80
@@ -110,6 +73,16 @@ def match_label(line: OcrLine) -> Label | None:
     return best[1] if best[0] >= threshold else None
 
 
+def find_labels(lines: list[OcrLine]) -> dict[Label, OcrLine]:
+    """The printed labels among ``lines`` (the most confident reading of each)."""
+    labels: dict[Label, OcrLine] = {}
+    for line in lines:
+        label = match_label(line)
+        if label is not None and (label not in labels or line.score > labels[label].score):
+            labels[label] = line
+    return labels
+
+
 def _below(label: OcrLine, candidates: list[OcrLine], max_gap: float) -> list[OcrLine]:
     """Lines under ``label`` in its column, nearest first."""
     found = []
@@ -124,8 +97,9 @@ def _below(label: OcrLine, candidates: list[OcrLine], max_gap: float) -> list[Oc
 
 
 def _virtual_label(label: Label) -> OcrLine:
-    x, y = LABEL_PRIORS[label]
-    return OcrLine(text="", score=0.0, box=(x - 0.05, y - 0.02, x + 0.05, y + 0.02))
+    """A label that was not read, where the layout puts it."""
+    x, y = LABEL_ANCHORS[label]
+    return OcrLine(text="", score=0.0, box=(x, y - 0.015, x + 0.08, y + 0.015))
 
 
 def _clean_name(text: str) -> str:
@@ -134,14 +108,8 @@ def _clean_name(text: str) -> str:
 
 def extract(lines: list[OcrLine]) -> Extraction:
     """Pair values with labels and parse them; missing or doubtful fields are left out."""
-    result = Extraction()
-    values: list[OcrLine] = []
-    for line in lines:
-        label = match_label(line)
-        if label is not None and (label not in result.labels or line.score > result.labels[label].score):
-            result.labels[label] = line
-        elif label is None:
-            values.append(line)
+    result = Extraction(labels=find_labels(lines))
+    values = [line for line in lines if match_label(line) is None]
     squashed_all = " ".join(squash(line.text) for line in lines)
     result.front_markers = sum(1 for marker in FRONT_MARKERS if marker in squashed_all)
 

@@ -30,17 +30,21 @@ from cnic_ocr.contract import (
 )
 from cnic_ocr.recognizer import rules
 from cnic_ocr.recognizer.engine import OcrEngine, TextBox, crop_quad
-from cnic_ocr.recognizer.fields import MIN_VALUE_SCORE, Extraction, OcrLine, extract
-from cnic_ocr.recognizer.geometry import (
-    CARD_ASPECT,
-    CARD_HEIGHT,
-    CARD_WIDTH,
-    CardQuad,
-    find_card,
-    order_corners,
-    rectify,
-)
+from cnic_ocr.recognizer.fields import MIN_VALUE_SCORE, Extraction, OcrLine, extract, find_labels
+from cnic_ocr.recognizer.geometry import CARD_HEIGHT, CARD_WIDTH, find_card, rectify
 from cnic_ocr.recognizer.imageio import ImageIntakeError, IntakeProblem, decode_image
+from cnic_ocr.recognizer.layout import LABEL_ANCHORS, VALUE_REGIONS
+from cnic_ocr.recognizer.views import (
+    Matrix,
+    box_lines,
+    dominant_text_angle,
+    fit_view_to_card,
+    label_anchor,
+    lines_in_card,
+    rotate_boxes_180,
+    warp_to_card,
+    whole_frame_if_card_shaped,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +71,12 @@ class CardReading:
     rotation: float  # degrees the card is turned in the photo (clockwise)
     locator: str
     lines: int
+    view: NDArray[np.uint8] | None = None  # upright view the lines were read in
+    view_to_card: Matrix | None = None
+
+    @property
+    def strength(self) -> tuple[int, int]:
+        return len(self.extraction.fields), len(self.extraction.labels)
 
 
 @dataclass
@@ -76,70 +86,39 @@ class Trace:
 
     def lap(self, name: str, since: float) -> float:
         now = time.perf_counter()
-        self.timings[name] = round((now - since) * 1000, 1)
+        self.timings[name] = round(self.timings.get(name, 0.0) + (now - since) * 1000, 1)
         return now
 
 
-def _to_lines(boxes: list[TextBox], texts: list[tuple[str, float]]) -> list[OcrLine]:
-    lines = []
-    for box, (text, score) in zip(boxes, texts, strict=True):
-        xs, ys = box.points[:, 0], box.points[:, 1]
-        lines.append(
-            OcrLine(
-                text=text,
-                score=score,
-                box=(
-                    float(xs.min()) / CARD_WIDTH,
-                    float(ys.min()) / CARD_HEIGHT,
-                    float(xs.max()) / CARD_WIDTH,
-                    float(ys.max()) / CARD_HEIGHT,
-                ),
-            )
-        )
-    return lines
-
-
-def _rotate_boxes_180(boxes: list[TextBox]) -> list[TextBox]:
-    flipped = []
-    for box in boxes:
-        pts = np.array([[CARD_WIDTH - 1, CARD_HEIGHT - 1]], dtype=np.float32) - box.points
-        flipped.append(TextBox(points=np.roll(pts, 2, axis=0), score=box.score))
-    return flipped
-
-
-def _in_field_zone(box: TextBox) -> bool:
+def _in_field_zone(box: TextBox, width: int, height: int) -> bool:
     """Whether a line's centre lies in the card's centre column, under the header."""
     x, y = box.points.mean(axis=0)
-    return bool(
-        FIELD_ZONE[0] * CARD_WIDTH < x < FIELD_ZONE[2] * CARD_WIDTH and y > FIELD_ZONE[1] * CARD_HEIGHT
-    )
+    return bool(FIELD_ZONE[0] * width < x < FIELD_ZONE[2] * width and y > FIELD_ZONE[1] * height)
 
 
-def _whole_frame_if_card_shaped(image: NDArray[np.uint8]) -> CardQuad | None:
-    """A scan cropped to the card has no outline to find: the frame itself is the card."""
+def _is_horizontal(box: TextBox) -> bool:
+    return bool(np.ptp(box.points[:, 0]) > 0.6 * np.ptp(box.points[:, 1]))
+
+
+def _rotation_of(corners: NDArray[np.float32]) -> float:
+    edge = corners[1] - corners[0]
+    return math.degrees(math.atan2(float(edge[1]), float(edge[0])))
+
+
+def _rotate_upright(image: NDArray[np.uint8], angle: float) -> NDArray[np.uint8]:
+    """Turn ``image`` by ``angle`` degrees (text baselines' angle) so text runs horizontally."""
     height, width = image.shape[:2]
-    aspect = max(width, height) / min(width, height)
-    if abs(math.log(aspect / CARD_ASPECT)) > 0.06:
-        return None
-    corners = np.array([[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]], dtype=np.float32)
-    return CardQuad(corners=order_corners(corners), score=0.0, source="frame", share=1.0)
-
-
-def _dominant_text_angle(boxes: list[TextBox]) -> float:
-    """Angle (degrees, in [-90, 90)) of the longest text lines' baselines."""
-    weighted: list[tuple[float, float]] = []
-    for box in boxes:
-        (_, _), (w, h), angle = cv2.minAreaRect(box.points)
-        if w < h:
-            w, h, angle = h, w, angle + 90
-        if w > 2 * h:
-            weighted.append((((angle + 90) % 180) - 90, w))
-    if not weighted:
-        return 0.0
-    # weighted circular mean on the doubled angle (lines are direction-less)
-    sin = sum(w * math.sin(math.radians(2 * a)) for a, w in weighted)
-    cos = sum(w * math.cos(math.radians(2 * a)) for a, w in weighted)
-    return math.degrees(math.atan2(sin, cos)) / 2
+    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), angle, 1.0)
+    cos, sin = abs(matrix[0, 0]), abs(matrix[0, 1])
+    new_width, new_height = int(height * sin + width * cos), int(height * cos + width * sin)
+    matrix[0, 2] += new_width / 2 - width / 2
+    matrix[1, 2] += new_height / 2 - height / 2
+    return np.asarray(
+        cv2.warpAffine(
+            image, matrix, (new_width, new_height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+        ),
+        dtype=np.uint8,
+    )
 
 
 class Recognizer:
@@ -159,9 +138,9 @@ class Recognizer:
             decoded = decode_image(data)
         except ImageIntakeError as exc:
             return error_body(_INTAKE_STATUS[exc.problem])
-        mark = trace.lap("decode_ms", trace.started)
+        trace.lap("decode_ms", trace.started)
         image = self._work_size(decoded.pixels)
-        reading = self._read(image, trace, mark)
+        reading = self._read(image, trace)
         body = self._answer(reading)
         if details:
             trace.timings["total_ms"] = round((time.perf_counter() - trace.started) * 1000, 1)
@@ -177,95 +156,108 @@ class Recognizer:
         size = (round(width * scale), round(height * scale))
         return np.asarray(cv2.resize(image, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
 
-    def _read(self, image: NDArray[np.uint8], trace: Trace, mark: float) -> CardReading:
-        outline, frame = find_card(image), _whole_frame_if_card_shaped(image)
+    def _read(self, image: NDArray[np.uint8], trace: Trace) -> CardReading:
+        mark = time.perf_counter()
+        outline, frame = find_card(image), whole_frame_if_card_shaped(image)
         # A scan cropped to the card: its frame beats a smaller box found inside it (the photo).
         ordered = (frame, outline) if frame and (outline is None or outline.share < 0.5) else (outline, frame)
-        candidates = [quad for quad in ordered if quad]
-        mark = trace.lap("locate_ms", mark)
-        reading: CardReading | None = None
-        for quad in candidates:
-            card = rectify(image, quad.corners)
-            edge = quad.corners[1] - quad.corners[0]
-            rotation = math.degrees(math.atan2(float(edge[1]), float(edge[0])))
-            attempt = self._read_card(card, rotation, quad.source, trace, mark)
-            if self._looks_like_front(attempt.extraction):
-                return attempt
-            if reading is None or len(attempt.extraction.labels) > len(reading.extraction.labels):
-                reading = attempt
-            mark = time.perf_counter()
-        # No card outline (or it was not the card): locate the card by its text instead.
-        fallback = self._read_by_text(image, trace, mark)
-        if reading is None or len(fallback.extraction.labels) > len(reading.extraction.labels):
-            return fallback
-        return reading
+        trace.lap("locate_ms", mark)
+        best = CardReading(Extraction(), 0.0, "none", 0)
+        for quad in (q for q in ordered if q is not None):
+            view = rectify(image, quad.corners)
+            reading = self._read_view(view, _rotation_of(quad.corners), quad.source, trace)
+            if self._is_complete(reading):
+                return reading
+            best = max(best, reading, key=lambda r: r.strength)
+        # No outline, or not the card's: find the card by its text in the whole photo.
+        return max(best, self._read_by_text(image, trace), key=lambda r: r.strength)
+
+    def _is_complete(self, reading: CardReading) -> bool:
+        found = reading.extraction.fields
+        return self._looks_like_front(reading.extraction) and all(key in found for key in FIELD_ORDER)
 
     @staticmethod
     def _looks_like_front(extraction: Extraction) -> bool:
         return len(extraction.labels) >= MIN_LABELS_FOR_FRONT
 
-    def _read_by_text(self, image: NDArray[np.uint8], trace: Trace, mark: float) -> CardReading:
-        boxes = self.engine.detect(image)
-        if len(boxes) < 3:
-            trace.lap("text_locate_ms", mark)
+    def _read_by_text(self, image: NDArray[np.uint8], trace: Trace) -> CardReading:
+        mark = time.perf_counter()
+        boxes = self.engine.detect(image, whole_scene=True)
+        trace.lap("scene_detect_ms", mark)
+        if len(boxes) < MIN_LABELS_FOR_FRONT:
             return CardReading(Extraction(), 0.0, "text", 0)
-        angle = _dominant_text_angle(boxes)
-        points = np.concatenate([box.points for box in boxes])
-        centre = points.mean(axis=0)
-        matrix = cv2.getRotationMatrix2D((float(centre[0]), float(centre[1])), angle, 1.0)
-        rotated = cv2.transform(points.reshape(-1, 1, 2), matrix).reshape(-1, 2)
-        x0, y0 = rotated.min(axis=0)
-        x1, y1 = rotated.max(axis=0)
-        # Text spans most of the card: pad to the card's edges, then back to image coordinates.
-        pad_x, pad_y = 0.04 * (x1 - x0), 0.06 * (y1 - y0)
-        rect = np.array(
-            [
-                [x0 - pad_x, y0 - pad_y],
-                [x1 + pad_x, y0 - pad_y],
-                [x1 + pad_x, y1 + pad_y],
-                [x0 - pad_x, y1 + pad_y],
-            ],
-            dtype=np.float32,
-        )
-        inverse = cv2.invertAffineTransform(matrix)
-        corners = cv2.transform(rect.reshape(-1, 1, 2), inverse).reshape(4, 2).astype(np.float32)
-        card = rectify(image, corners)
-        edge = corners[1] - corners[0]
-        rotation = math.degrees(math.atan2(float(edge[1]), float(edge[0])))
-        mark = trace.lap("text_locate_ms", mark)
-        return self._read_card(card, rotation, "text", trace, mark)
+        angle = dominant_text_angle(boxes)
+        view = _rotate_upright(image, angle) if abs(angle) > 2 else image
+        first = self._read_view(view, angle, "text", trace, whole_scene=True)
+        if first.view is None or first.view_to_card is None or not self._looks_like_front(first.extraction):
+            return first
+        # The labels fixed the card's place: rectify it and read it as a card.
+        card = warp_to_card(first.view, first.view_to_card)
+        second = self._read_view(card, first.rotation, "text", trace)
+        return max(first, second, key=lambda r: r.strength)
 
-    def _read_card(
-        self, card: NDArray[np.uint8], rotation: float, locator: str, trace: Trace, mark: float
+    def _read_view(
+        self,
+        view: NDArray[np.uint8],
+        rotation: float,
+        locator: str,
+        trace: Trace,
+        *,
+        whole_scene: bool = False,
     ) -> CardReading:
-        boxes = self.engine.detect(card)
+        mark = time.perf_counter()
+        boxes = self.engine.detect(view, whole_scene=whole_scene)
         mark = trace.lap("detect_ms", mark)
-        lines_boxes = sorted(
-            (b for b in boxes if np.ptp(b.points[:, 0]) > 1.5 * np.ptp(b.points[:, 1])),
-            key=lambda b: -float(np.ptp(b.points[:, 0])),
-        )
-        probe = [crop_quad(card, b.points) for b in lines_boxes[:8]]
-        upright, flipped = self.engine.upside_down_votes(probe)
+        height, width = view.shape[:2]
+        horizontal = [b for b in boxes if _is_horizontal(b)]
+        widest = sorted(horizontal, key=lambda b: -float(np.ptp(b.points[:, 0])))[:8]
+        upright, flipped = self.engine.upside_down_votes([crop_quad(view, b.points) for b in widest])
         if flipped > upright:
-            card = np.ascontiguousarray(np.rot90(card, 2))
-            boxes = _rotate_boxes_180(boxes)
+            view = np.ascontiguousarray(np.rot90(view, 2))
+            horizontal = rotate_boxes_180(horizontal, width, height)
             rotation += 180
         mark = trace.lap("orient_ms", mark)
-        horizontal = [b for b in boxes if np.ptp(b.points[:, 0]) > 0.6 * np.ptp(b.points[:, 1])]
-        # The fields live in the centre column: read it first; the rest (header, signature) is
-        # read only when the labels were not found, to tell "not a card" from "unreadable".
-        centre = [b for b in horizontal if _in_field_zone(b)]
-        lines = self._read_lines(card, centre)
-        extraction = extract(lines)
-        if not self._looks_like_front(extraction):
-            lines += self._read_lines(card, [b for b in horizontal if not _in_field_zone(b)])
-            extraction = extract(lines)
-        trace.lap("read_ms", mark)
-        return CardReading(extraction, rotation % 360, locator, len(lines))
 
-    def _read_lines(self, card: NDArray[np.uint8], boxes: list[TextBox]) -> list[OcrLine]:
-        texts = self.engine.read([crop_quad(card, b.points, pad=0.08) for b in boxes])
-        return _to_lines(boxes, [(t.text, t.score) for t in texts])
+        # The fields live in the centre column: read it first; the rest (header, signature) only
+        # when the labels were not found, to tell "not a card" from "unreadable".
+        first = horizontal if whole_scene else [b for b in horizontal if _in_field_zone(b, width, height)]
+        lines = self._read_lines(view, first)
+        if len(find_labels(lines)) < MIN_LABELS_FOR_FRONT and not whole_scene:
+            lines += self._read_lines(view, [b for b in horizontal if not _in_field_zone(b, width, height)])
+        matrix = fit_view_to_card(find_labels(lines), width, height)
+        if matrix is None:  # trust the outline: view pixels scale to card pixels
+            matrix = np.diag([CARD_WIDTH / width, CARD_HEIGHT / height, 1.0])
+        card_lines = lines_in_card(lines, matrix, width, height)
+        extraction = extract(card_lines)
+        mark = trace.lap("read_ms", mark)
+        missing = [key for key in FIELD_ORDER if key not in extraction.fields]
+        if missing and self._looks_like_front(extraction):
+            card_lines += self._reread_regions(warp_to_card(view, matrix), extraction, missing)
+            extraction = extract(card_lines)
+            trace.lap("reread_ms", mark)
+        return CardReading(extraction, rotation % 360, locator, len(card_lines), view, matrix)
+
+    def _read_lines(self, view: NDArray[np.uint8], boxes: list[TextBox]) -> list[OcrLine]:
+        height, width = view.shape[:2]
+        texts = self.engine.read([crop_quad(view, b.points, pad=0.08) for b in boxes])
+        return box_lines(boxes, [(t.text, t.score) for t in texts], width, height)
+
+    def _reread_regions(
+        self, card: NDArray[np.uint8], extraction: Extraction, missing: list[str]
+    ) -> list[OcrLine]:
+        """Read where missing values are printed: a lone letter (gender) often escapes detection."""
+        regions = []
+        for key in missing:
+            region = VALUE_REGIONS[key]
+            label = extraction.labels.get(region.label)
+            regions.append(region.box(label_anchor(label) if label else LABEL_ANCHORS[region.label]))
+        crops = []
+        for x0, y0, x1, y1 in regions:
+            left, top = max(0, int(x0 * CARD_WIDTH)), max(0, int(y0 * CARD_HEIGHT))
+            right, bottom = min(CARD_WIDTH, int(x1 * CARD_WIDTH)), min(CARD_HEIGHT, int(y1 * CARD_HEIGHT))
+            crops.append(np.ascontiguousarray(card[top : max(bottom, top + 2), left : max(right, left + 2)]))
+        texts = self.engine.read(crops)
+        return [OcrLine(t.text, t.score, box) for t, box in zip(texts, regions, strict=True)]
 
     def _answer(self, reading: CardReading) -> dict[str, Any]:
         extraction = reading.extraction

@@ -1,0 +1,153 @@
+"""Geometry of a view of the card: text boxes → lines, and the view → card homography.
+
+A *view* is an image in which the card's text runs roughly left to right: the rectified
+outline, the whole frame, or a deskewed photo. Labels read in the view are matched to the
+layout's anchors to map every line into the card's own frame (shares of width and height).
+"""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from cnic_ocr.recognizer.engine import TextBox
+from cnic_ocr.recognizer.fields import OcrLine
+from cnic_ocr.recognizer.geometry import CARD_ASPECT, CARD_HEIGHT, CARD_WIDTH, CardQuad, order_corners
+from cnic_ocr.recognizer.layout import LABEL_ANCHORS, RIGHT_COLUMN_X, Label
+
+Matrix = NDArray[np.float64]
+
+#: RANSAC tolerance for label anchors, in card pixels (labels' left ends are sharp, ±1-2 % jitter).
+ANCHOR_TOLERANCE = 0.03 * CARD_WIDTH
+
+
+def box_lines(boxes: list[TextBox], texts: list[tuple[str, float]], width: int, height: int) -> list[OcrLine]:
+    """Lines with boxes as shares of the view's size."""
+    lines = []
+    for box, (text, score) in zip(boxes, texts, strict=True):
+        xs, ys = box.points[:, 0], box.points[:, 1]
+        lines.append(
+            OcrLine(
+                text=text,
+                score=score,
+                box=(
+                    float(xs.min()) / width,
+                    float(ys.min()) / height,
+                    float(xs.max()) / width,
+                    float(ys.max()) / height,
+                ),
+            )
+        )
+    return lines
+
+
+def rotate_boxes_180(boxes: list[TextBox], width: int, height: int) -> list[TextBox]:
+    flipped = []
+    for box in boxes:
+        pts = np.array([[width - 1, height - 1]], dtype=np.float32) - box.points
+        flipped.append(TextBox(points=np.roll(pts, 2, axis=0), score=box.score))
+    return flipped
+
+
+def whole_frame_if_card_shaped(image: NDArray[np.uint8]) -> CardQuad | None:
+    """A scan cropped to the card has no outline to find: the frame itself is the card."""
+    height, width = image.shape[:2]
+    aspect = max(width, height) / min(width, height)
+    if abs(math.log(aspect / CARD_ASPECT)) > 0.06:
+        return None
+    corners = np.array([[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]], dtype=np.float32)
+    return CardQuad(corners=order_corners(corners), score=0.0, source="frame", share=1.0)
+
+
+def dominant_text_angle(boxes: list[TextBox]) -> float:
+    """Angle (degrees, in [-90, 90)) of the text lines' baselines, longest lines weighing most."""
+    weighted: list[tuple[float, float]] = []
+    for box in boxes:
+        (_, _), (w, h), angle = cv2.minAreaRect(box.points)
+        if w < h:
+            w, h, angle = h, w, angle + 90
+        if w > 2 * h:
+            weighted.append((((angle + 90) % 180) - 90, w))
+    if not weighted:
+        return 0.0
+    # weighted circular mean on the doubled angle (a line has no direction)
+    sin = sum(w * math.sin(math.radians(2 * a)) for a, w in weighted)
+    cos = sum(w * math.cos(math.radians(2 * a)) for a, w in weighted)
+    return math.degrees(math.atan2(sin, cos)) / 2
+
+
+def label_anchor(line: OcrLine) -> tuple[float, float]:
+    return line.box[0], (line.box[1] + line.box[3]) / 2
+
+
+def fit_view_to_card(labels: dict[Label, OcrLine], width: int, height: int) -> Matrix | None:
+    """Homography from view pixels to card pixels, from the labels' anchors; None if unsure.
+
+    Both label columns are needed for a full homography (one column is a line); with one
+    column, or three labels, a similarity (rotation, scale, shift) is fitted instead.
+    """
+    if len(labels) < 2:
+        return None
+    source = np.array(
+        [[x * width, y * height] for x, y in map(label_anchor, labels.values())], dtype=np.float64
+    )
+    target = np.array(
+        [[LABEL_ANCHORS[label][0] * CARD_WIDTH, LABEL_ANCHORS[label][1] * CARD_HEIGHT] for label in labels],
+        dtype=np.float64,
+    )
+    columns = {LABEL_ANCHORS[label][0] >= RIGHT_COLUMN_X for label in labels}
+    if len(labels) >= 5 and len(columns) == 2:
+        matrix, inliers = cv2.findHomography(source, target, cv2.RANSAC, ANCHOR_TOLERANCE)
+        if matrix is not None and int(inliers.sum()) >= 4:
+            homography = np.asarray(matrix, dtype=np.float64)
+            if _plausible(homography, width, height):
+                return homography
+    partial, inliers = cv2.estimateAffinePartial2D(
+        source, target, method=cv2.RANSAC, ransacReprojThreshold=ANCHOR_TOLERANCE
+    )
+    if partial is None or int(inliers.sum()) < 2:
+        return None
+    similarity = np.vstack([np.asarray(partial, dtype=np.float64), [0.0, 0.0, 1.0]])
+    return similarity if _plausible(similarity, width, height) else None
+
+
+def _plausible(matrix: Matrix, width: int, height: int) -> bool:
+    """The card's corners, mapped back into the view, make a convex quadrilateral."""
+    try:
+        inverse = np.linalg.inv(matrix)
+    except np.linalg.LinAlgError:
+        return False
+    card = np.array(
+        [[[0, 0], [CARD_WIDTH, 0], [CARD_WIDTH, CARD_HEIGHT], [0, CARD_HEIGHT]]], dtype=np.float64
+    )
+    corners = cv2.perspectiveTransform(card, inverse)[0]
+    if not np.all(np.isfinite(corners)):
+        return False
+    area = float(cv2.contourArea(corners.astype(np.float32)))
+    return cv2.isContourConvex(corners.astype(np.float32)) and area > 0.01 * width * height
+
+
+def lines_in_card(lines: list[OcrLine], matrix: Matrix, width: int, height: int) -> list[OcrLine]:
+    """Map lines from view shares to card shares through ``matrix`` (view px → card px)."""
+    mapped = []
+    for line in lines:
+        x0, y0, x1, y1 = line.box
+        left, right, top, bottom = x0 * width, x1 * width, y0 * height, y1 * height
+        corners = np.array([[[left, top], [right, top], [right, bottom], [left, bottom]]], dtype=np.float64)
+        card = cv2.perspectiveTransform(corners, matrix)[0]
+        xs, ys = card[:, 0] / CARD_WIDTH, card[:, 1] / CARD_HEIGHT
+        box = (float(xs.min()), float(ys.min()), float(xs.max()), float(ys.max()))
+        mapped.append(OcrLine(text=line.text, score=line.score, box=box))
+    return mapped
+
+
+def warp_to_card(view: NDArray[np.uint8], matrix: Matrix) -> NDArray[np.uint8]:
+    return np.asarray(
+        cv2.warpPerspective(
+            view, matrix, (CARD_WIDTH, CARD_HEIGHT), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE
+        ),
+        dtype=np.uint8,
+    )
