@@ -22,7 +22,7 @@ from rapidocr.ch_ppocr_rec.typings import TextRecInput
 #: area): on a rectified card, text lines are then 10-20 px tall.
 CARD_DET_SIDE = 640
 #: For a whole photo whose card outline was not found, where the card may be small.
-SCENE_DET_SIDE = 1280
+SCENE_DET_SIDE = 800
 
 
 @dataclass(frozen=True)

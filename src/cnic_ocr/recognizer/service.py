@@ -42,6 +42,7 @@ from cnic_ocr.recognizer.views import (
     label_anchor,
     lines_in_card,
     rotate_boxes_180,
+    text_cluster_corners,
     warp_to_card,
     whole_frame_if_card_shaped,
 )
@@ -103,22 +104,6 @@ def _is_horizontal(box: TextBox) -> bool:
 def _rotation_of(corners: NDArray[np.float32]) -> float:
     edge = corners[1] - corners[0]
     return math.degrees(math.atan2(float(edge[1]), float(edge[0])))
-
-
-def _rotate_upright(image: NDArray[np.uint8], angle: float) -> NDArray[np.uint8]:
-    """Turn ``image`` by ``angle`` degrees (text baselines' angle) so text runs horizontally."""
-    height, width = image.shape[:2]
-    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), angle, 1.0)
-    cos, sin = abs(matrix[0, 0]), abs(matrix[0, 1])
-    new_width, new_height = int(height * sin + width * cos), int(height * cos + width * sin)
-    matrix[0, 2] += new_width / 2 - width / 2
-    matrix[1, 2] += new_height / 2 - height / 2
-    return np.asarray(
-        cv2.warpAffine(
-            image, matrix, (new_width, new_height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
-        ),
-        dtype=np.uint8,
-    )
 
 
 class Recognizer:
@@ -184,17 +169,11 @@ class Recognizer:
         mark = time.perf_counter()
         boxes = self.engine.detect(image, whole_scene=True)
         trace.lap("scene_detect_ms", mark)
-        if len(boxes) < MIN_LABELS_FOR_FRONT:
-            return CardReading(Extraction(), 0.0, "text", 0)
         angle = dominant_text_angle(boxes)
-        view = _rotate_upright(image, angle) if abs(angle) > 2 else image
-        first = self._read_view(view, angle, "text", trace, whole_scene=True)
-        if first.view is None or first.view_to_card is None or not self._looks_like_front(first.extraction):
-            return first
-        # The labels fixed the card's place: rectify it and read it as a card.
-        card = warp_to_card(first.view, first.view_to_card)
-        second = self._read_view(card, first.rotation, "text", trace)
-        return max(first, second, key=lambda r: r.strength)
+        corners = text_cluster_corners(boxes, angle, (image.shape[1], image.shape[0]))
+        if corners is None:
+            return CardReading(Extraction(), 0.0, "text", 0)
+        return self._read_view(rectify(image, corners), _rotation_of(corners), "text", trace)
 
     def _read_view(
         self,

@@ -151,3 +151,56 @@ def warp_to_card(view: NDArray[np.uint8], matrix: Matrix) -> NDArray[np.uint8]:
         ),
         dtype=np.uint8,
     )
+
+
+def box_angle(box: TextBox) -> float | None:
+    """Baseline angle of a text box in [-90, 90), or None for boxes too short to tell."""
+    (_, _), (w, h), angle = cv2.minAreaRect(box.points)
+    if w < h:
+        w, h, angle = h, w, angle + 90
+    if w < 2 * h:
+        return None
+    return ((angle + 90) % 180) - 90
+
+
+def text_cluster_corners(
+    boxes: list[TextBox], angle: float, image_size: tuple[int, int]
+) -> NDArray[np.float32] | None:
+    """Corners (tl, tr, br, bl along the text direction) of the card, from its text lines.
+
+    Keeps the lines that run at ``angle`` (receipts and papers askew around the card drop
+    out), joins neighbours into blocks, and pads the biggest block by the card's margins.
+    """
+    width, height = image_size
+    aligned = []
+    for box in boxes:
+        own = box_angle(box)
+        if own is not None and abs(((own - angle) + 90) % 180 - 90) < 6:
+            aligned.append(box.points)
+    if len(aligned) < 3:
+        return None
+    scale = 400 / max(width, height)
+    canvas = np.zeros((max(1, int(height * scale)), max(1, int(width * scale))), dtype=np.uint8)
+    for points in aligned:
+        cv2.fillPoly(canvas, [np.round(points * scale).astype(np.int32)], 255)
+    reach = max(3, int(0.04 * max(canvas.shape)))
+    joined = cv2.dilate(canvas, cv2.getStructuringElement(cv2.MORPH_RECT, (reach, reach)))
+    count, components = cv2.connectedComponents(joined)
+    if count < 2:
+        return None
+    members: dict[int, list[NDArray[np.float32]]] = {}
+    for points in aligned:
+        cx, cy = (points.mean(axis=0) * scale).astype(int)
+        cx, cy = min(cx, canvas.shape[1] - 1), min(cy, canvas.shape[0] - 1)
+        members.setdefault(int(components[cy, cx]), []).append(points)
+    block = max(members.values(), key=lambda group: sum(float(cv2.contourArea(p)) for p in group))
+    if len(block) < 3:
+        return None
+    turn = cv2.getRotationMatrix2D((width / 2, height / 2), angle, 1.0)
+    upright = cv2.transform(np.concatenate(block).reshape(-1, 1, 2), turn).reshape(-1, 2)
+    (x0, y0), (x1, y1) = upright.min(axis=0), upright.max(axis=0)
+    pad_x, pad_y = 0.04 * (x1 - x0), 0.05 * (y1 - y0)
+    left, top, right, bottom = x0 - pad_x, y0 - pad_y, x1 + pad_x, y1 + pad_y
+    rect = np.array([[left, top], [right, top], [right, bottom], [left, bottom]], dtype=np.float32)
+    back = cv2.invertAffineTransform(turn)
+    return np.asarray(cv2.transform(rect.reshape(-1, 1, 2), back).reshape(4, 2), dtype=np.float32)
