@@ -36,7 +36,7 @@ class TextBox:
 @dataclass(frozen=True)
 class ReadText:
     text: str
-    score: float
+    score: float  # the lowest per-character confidence: one doubtful letter makes a doubtful line
 
 
 class OcrEngine:
@@ -85,12 +85,16 @@ class OcrEngine:
         return upright, flipped
 
     def read(self, crops: list[NDArray[np.uint8]]) -> list[ReadText]:
-        """Recognise one text line per crop (batched)."""
+        """Recognise one text line per crop; a line's score is its least sure character's."""
         if not crops:
             return []
-        result = self._rec(TextRecInput(img=crops))
+        result = self._rec(TextRecInput(img=crops, return_word_box=True))
         texts = result.txts or ()
-        return [ReadText(text=str(t), score=float(s)) for t, s in zip(texts, result.scores, strict=True)]
+        read = []
+        for text, mean, words in zip(texts, result.scores, result.word_results, strict=True):
+            confidences = getattr(words, "confs", None) or [mean]
+            read.append(ReadText(text=str(text), score=float(min(confidences))))
+        return read
 
 
 def crop_quad(image: NDArray[np.uint8], points: NDArray[np.float32], pad: float = 0.0) -> NDArray[np.uint8]:

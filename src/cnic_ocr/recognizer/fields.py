@@ -84,16 +84,21 @@ def find_labels(lines: list[OcrLine]) -> dict[Label, OcrLine]:
 
 
 def _below(label: OcrLine, candidates: list[OcrLine], max_gap: float) -> list[OcrLine]:
-    """Lines under ``label`` in its column, nearest first."""
+    """Lines under ``label`` in its column, nearest first.
+
+    Centres, not tops, decide "under": a value box may start inside the label's box when the
+    detector pads it, but its middle is always lower than the label's.
+    """
     found = []
+    label_mid = label.centre[1]
     for line in candidates:
         if line is label:
             continue
-        gap = line.box[1] - label.box[1]
+        drop = line.centre[1] - label_mid
         column_ok = abs(line.box[0] - label.box[0]) < 0.06 or (line.box[0] < label.centre[0] < line.box[2])
-        if 0.3 * label.height < gap < max_gap and column_ok:
+        if 0.5 * label.height < drop < max_gap and column_ok:
             found.append(line)
-    return sorted(found, key=lambda ln: ln.box[1])
+    return sorted(found, key=lambda ln: ln.centre[1])
 
 
 def _virtual_label(label: Label) -> OcrLine:

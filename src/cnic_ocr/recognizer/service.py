@@ -37,11 +37,11 @@ from cnic_ocr.recognizer.layout import LABEL_ANCHORS, VALUE_REGIONS
 from cnic_ocr.recognizer.views import (
     Matrix,
     box_lines,
-    dominant_text_angle,
     fit_view_to_card,
     label_anchor,
     lines_in_card,
     rotate_boxes_180,
+    text_angles,
     text_cluster_corners,
     warp_to_card,
     whole_frame_if_card_shaped,
@@ -169,11 +169,16 @@ class Recognizer:
         mark = time.perf_counter()
         boxes = self.engine.detect(image, whole_scene=True)
         trace.lap("scene_detect_ms", mark)
-        angle = dominant_text_angle(boxes)
-        corners = text_cluster_corners(boxes, angle, (image.shape[1], image.shape[0]))
-        if corners is None:
-            return CardReading(Extraction(), 0.0, "text", 0)
-        return self._read_view(rectify(image, corners), _rotation_of(corners), "text", trace)
+        best = CardReading(Extraction(), 0.0, "text", 0)
+        for angle in text_angles(boxes):
+            corners = text_cluster_corners(boxes, angle, (image.shape[1], image.shape[0]))
+            if corners is None:
+                continue
+            reading = self._read_view(rectify(image, corners), _rotation_of(corners), "text", trace)
+            if self._looks_like_front(reading.extraction):
+                return reading
+            best = max(best, reading, key=lambda r: r.strength)
+        return best
 
     def _read_view(
         self,

@@ -62,20 +62,36 @@ def whole_frame_if_card_shaped(image: NDArray[np.uint8]) -> CardQuad | None:
     return CardQuad(corners=order_corners(corners), score=0.0, source="frame", share=1.0)
 
 
-def dominant_text_angle(boxes: list[TextBox]) -> float:
-    """Angle (degrees, in [-90, 90)) of the text lines' baselines, longest lines weighing most."""
-    weighted: list[tuple[float, float]] = []
+def text_angles(boxes: list[TextBox], most: int = 2) -> list[float]:
+    """The baseline angles (degrees, in [-90, 90)) that most text runs at, strongest first.
+
+    A photo holds the card and often papers lying askew: each gives its own angle. Lines
+    within 6 degrees of each other form one group; a group weighs its lines' lengths.
+    """
+    lines = []
     for box in boxes:
-        (_, _), (w, h), angle = cv2.minAreaRect(box.points)
-        if w < h:
-            w, h, angle = h, w, angle + 90
-        if w > 2 * h:
-            weighted.append((((angle + 90) % 180) - 90, w))
-    if not weighted:
-        return 0.0
+        angle = box_angle(box)
+        if angle is not None:
+            lines.append(
+                (angle, float(cv2.minAreaRect(box.points)[1][0] + cv2.minAreaRect(box.points)[1][1]))
+            )
+    groups: list[tuple[float, float, list[tuple[float, float]]]] = []
+    for angle, length in sorted(lines, key=lambda item: -item[1]):
+        for index, (centre, weight, members) in enumerate(groups):
+            if abs(((angle - centre) + 90) % 180 - 90) < 6:
+                members.append((angle, length))
+                groups[index] = (centre, weight + length, members)
+                break
+        else:
+            groups.append((angle, length, [(angle, length)]))
+    groups.sort(key=lambda group: -group[1])
+    return [_mean_angle(members) for _, _, members in groups[:most]]
+
+
+def _mean_angle(members: list[tuple[float, float]]) -> float:
     # weighted circular mean on the doubled angle (a line has no direction)
-    sin = sum(w * math.sin(math.radians(2 * a)) for a, w in weighted)
-    cos = sum(w * math.cos(math.radians(2 * a)) for a, w in weighted)
+    sin = sum(w * math.sin(math.radians(2 * a)) for a, w in members)
+    cos = sum(w * math.cos(math.radians(2 * a)) for a, w in members)
     return math.degrees(math.atan2(sin, cos)) / 2
 
 

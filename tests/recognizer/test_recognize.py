@@ -1,0 +1,131 @@
+"""The real engine on generated cards of every condition, and on every kind of bad input."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from cnic_ocr.contract import CnicFields
+from cnic_ocr.recognizer import Recognizer, get_recognizer
+from cnic_ocr.synth import generate
+
+FRONT_CONDITIONS = ("clean", "phone", "rotated", "lowres", "large")
+
+
+@pytest.fixture(scope="module")
+def recognizer() -> Recognizer:
+    return get_recognizer()
+
+
+@pytest.mark.parametrize("condition", FRONT_CONDITIONS)
+@pytest.mark.parametrize("seed", [11, 12])
+def test_front_is_read_exactly(recognizer: Recognizer, condition: str, seed: int) -> None:
+    sample = generate(seed, condition)
+    body = recognizer.recognize(sample.image)
+    assert body == {"status": "OK", "message": sample.truth}
+    CnicFields.model_validate(body["message"])
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_negatives_are_not_identity_cards(recognizer: Recognizer, seed: int) -> None:
+    sample = generate(seed, "negative")
+    body = recognizer.recognize(sample.image)
+    assert body["status"] == "FAIL", sample.meta
+    assert body["message"] in {"not identity card", "check input image and retry"}
+
+
+def test_back_side_and_blank_card_answer_not_identity_card(recognizer: Recognizer) -> None:
+    from cnic_ocr.synth.card import render_back, render_blank
+    from cnic_ocr.synth.identities import random_identity
+
+    for card in (render_back(random_identity(5), 5), render_blank(5)):
+        buffer = io.BytesIO()
+        card.image.convert("RGB").save(buffer, "PNG")
+        assert recognizer.recognize(buffer.getvalue()) == {"status": "FAIL", "message": "not identity card"}
+
+
+def test_unreadable_front_fails_rather_than_guessing(recognizer: Recognizer) -> None:
+    sample = generate(3, "clean")
+    image = Image.open(io.BytesIO(sample.image)).convert("RGB")
+    tiny = image.resize((image.width // 8, image.height // 8))  # text a few pixels high
+    buffer = io.BytesIO()
+    tiny.save(buffer, "JPEG", quality=40)
+    body = recognizer.recognize(buffer.getvalue())
+    assert body["status"] == "FAIL"
+
+
+INVALID_REQUEST = {"status": "INVALID_REQUEST", "message": "check request params"}
+INVALID_FORMAT = {"status": "IMAGE_INVALID_FORMAT", "message": "image format not support"}
+INVALID_SIZE = {"status": "IMAGE_INVALID_SIZE", "message": "image larger than 2M"}
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (b"", INVALID_REQUEST),
+        (b"GIF89a" + b"\0" * 64, INVALID_FORMAT),
+        (b"\xff\xd8\xff\xe0" + b"\0" * 64, INVALID_FORMAT),
+        (b"\xff\xd8\xff" + b"\0" * (2 * 1024 * 1024), INVALID_SIZE),
+    ],
+    ids=["empty", "gif", "corrupt-jpeg", "over-2MiB"],
+)
+def test_bad_input_gets_the_contract_status(
+    recognizer: Recognizer, data: bytes, expected: dict[str, str]
+) -> None:
+    assert recognizer.recognize(data) == expected
+
+
+def test_details_are_opt_in_and_describe_the_reading(recognizer: Recognizer) -> None:
+    sample = generate(21, "rotated")
+    plain = recognizer.recognize(sample.image)
+    assert set(plain) == {"status", "message"}
+    detailed = recognizer.recognize(sample.image, details=True)
+    assert detailed["message"] == plain["message"]
+    details = detailed["details"]
+    assert set(details["fields"]) == set(sample.truth)
+    assert all(0 < field["confidence"] <= 1 for field in details["fields"].values())
+    assert {check["name"] for check in details["checks"]} >= {
+        "number_format",
+        "province",
+        "gender_parity",
+        "date_order",
+        "validity_period",
+    }
+    assert details["rotation"] == sample.meta["rotation"]
+    assert details["timingsMs"]["total_ms"] > 0
+
+
+def test_cli_prints_one_line_per_file_in_order(tmp_path: Path) -> None:
+    card, junk = tmp_path / "card.jpg", tmp_path / "notes.txt"
+    card.write_bytes(generate(12, "phone").image)
+    junk.write_text("not an image")
+    result = subprocess.run(
+        [sys.executable, "-m", "cnic_ocr.cli", "recognize", str(card), str(junk)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["file"] for line in lines] == [str(card), str(junk)]
+    assert lines[0]["response"]["status"] == "OK"
+    assert lines[1]["response"] == {"status": "IMAGE_INVALID_FORMAT", "message": "image format not support"}
+
+
+def test_cli_missing_file_is_a_usage_error(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "cnic_ocr.cli", "recognize", str(tmp_path / "missing.jpg")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "cannot read" in json.loads(result.stdout)["error"]
