@@ -23,6 +23,8 @@ from rapidocr.ch_ppocr_rec.typings import TextRecInput
 CARD_DET_SIDE = 640
 #: For a whole photo whose card outline was not found, where the card may be small.
 SCENE_DET_SIDE = 800
+#: Crops thinner than this hold no readable text (and would divide by zero in the recognizer).
+MIN_CROP_SIDE = 4
 
 
 @dataclass(frozen=True)
@@ -86,14 +88,15 @@ class OcrEngine:
 
     def read(self, crops: list[NDArray[np.uint8]]) -> list[ReadText]:
         """Recognise one text line per crop; a line's score is its least sure character's."""
-        if not crops:
-            return []
-        result = self._rec(TextRecInput(img=crops, return_word_box=True))
+        usable = [index for index, crop in enumerate(crops) if min(crop.shape[:2]) >= MIN_CROP_SIDE]
+        read = [ReadText(text="", score=0.0) for _ in crops]
+        if not usable:
+            return read
+        result = self._rec(TextRecInput(img=[crops[i] for i in usable], return_word_box=True))
         texts = result.txts or ()
-        read = []
-        for text, mean, words in zip(texts, result.scores, result.word_results, strict=True):
+        for index, text, mean, words in zip(usable, texts, result.scores, result.word_results, strict=True):
             confidences = getattr(words, "confs", None) or [mean]
-            read.append(ReadText(text=str(text), score=float(min(confidences))))
+            read[index] = ReadText(text=str(text), score=float(min(confidences)))
         return read
 
 

@@ -50,7 +50,7 @@ class FieldReading:
 class Extraction:
     fields: dict[str, FieldReading] = field(default_factory=dict)
     labels: dict[Label, OcrLine] = field(default_factory=dict)
-    front_markers: int = 0
+    front_markers: frozenset[str] = frozenset()
     parsed_dates: dict[str, date] = field(default_factory=dict)
     lifetime: bool = False
 
@@ -116,7 +116,7 @@ def extract(lines: list[OcrLine]) -> Extraction:
     result = Extraction(labels=find_labels(lines))
     values = [line for line in lines if match_label(line) is None]
     squashed_all = " ".join(squash(line.text) for line in lines)
-    result.front_markers = sum(1 for marker in FRONT_MARKERS if marker in squashed_all)
+    result.front_markers = frozenset(marker for marker in FRONT_MARKERS if marker in squashed_all)
 
     def anchor(label: Label) -> OcrLine:
         return result.labels.get(label) or _virtual_label(label)

@@ -33,7 +33,7 @@ from cnic_ocr.recognizer.engine import OcrEngine, TextBox, crop_quad
 from cnic_ocr.recognizer.fields import MIN_VALUE_SCORE, Extraction, OcrLine, extract, find_labels
 from cnic_ocr.recognizer.geometry import CARD_HEIGHT, CARD_WIDTH, find_card, rectify
 from cnic_ocr.recognizer.imageio import ImageIntakeError, IntakeProblem, decode_image
-from cnic_ocr.recognizer.layout import LABEL_ANCHORS, VALUE_REGIONS
+from cnic_ocr.recognizer.layout import LABEL_ANCHORS, VALUE_REGIONS, Label
 from cnic_ocr.recognizer.views import (
     Matrix,
     box_lines,
@@ -53,6 +53,8 @@ logger = logging.getLogger(__name__)
 MAX_WORK_SIDE = 2000
 #: A read with fewer front labels than this and no header words is "not identity card".
 MIN_LABELS_FOR_FRONT = 3
+#: Labels no other common document prints.
+CNIC_ONLY_LABELS = frozenset({Label.IDENTITY_NUMBER, Label.COUNTRY})
 #: (x0, y0, x1) shares of the card where the labels and values are printed.
 FIELD_ZONE = (0.17, 0.14, 0.74)
 FIELD_ORDER = ("idNumber", "name", "fatherName", "gender", "country", "birthDay", "issueDay", "expiryDay")
@@ -163,7 +165,9 @@ class Recognizer:
 
     @staticmethod
     def _looks_like_front(extraction: Extraction) -> bool:
-        return len(extraction.labels) >= MIN_LABELS_FOR_FRONT
+        """Enough labels, one of them a CNIC's own (licences and passports share the others)."""
+        labels = extraction.labels.keys()
+        return len(labels) >= MIN_LABELS_FOR_FRONT and bool(CNIC_ONLY_LABELS & labels)
 
     def _read_by_text(self, image: NDArray[np.uint8], trace: Trace) -> CardReading:
         mark = time.perf_counter()
@@ -245,8 +249,13 @@ class Recognizer:
 
     def _answer(self, reading: CardReading) -> dict[str, Any]:
         extraction = reading.extraction
-        if not self._looks_like_front(extraction) and extraction.front_markers == 0:
-            return error_body(OcrStatus.FAIL, MSG_NOT_IDENTITY_CARD)
+        if not self._looks_like_front(extraction):
+            # A CNIC front too poor to read still shows its title or one of its own labels.
+            labels = extraction.labels.keys()
+            titled = "nationalidentitycard" in extraction.front_markers or bool(CNIC_ONLY_LABELS & labels)
+            if not (titled and labels):
+                return error_body(OcrStatus.FAIL, MSG_NOT_IDENTITY_CARD)
+            return error_body(OcrStatus.FAIL)
         found = extraction.fields
         if any(key not in found or found[key].score < MIN_VALUE_SCORE for key in FIELD_ORDER):
             return error_body(OcrStatus.FAIL)
