@@ -38,7 +38,8 @@ class TextBox:
 @dataclass(frozen=True)
 class ReadText:
     text: str
-    score: float  # the lowest per-character confidence: one doubtful letter makes a doubtful line
+    score: float  # mean character confidence
+    weakest: float  # lowest character confidence
 
 
 class OcrEngine:
@@ -87,16 +88,16 @@ class OcrEngine:
         return upright, flipped
 
     def read(self, crops: list[NDArray[np.uint8]]) -> list[ReadText]:
-        """Recognise one text line per crop; a line's score is its least sure character's."""
+        """Recognise one text line per crop, with its mean and lowest character confidence."""
         usable = [index for index, crop in enumerate(crops) if min(crop.shape[:2]) >= MIN_CROP_SIDE]
-        read = [ReadText(text="", score=0.0) for _ in crops]
+        read = [ReadText(text="", score=0.0, weakest=0.0) for _ in crops]
         if not usable:
             return read
         result = self._rec(TextRecInput(img=[crops[i] for i in usable], return_word_box=True))
         texts = result.txts or ()
         for index, text, mean, words in zip(usable, texts, result.scores, result.word_results, strict=True):
             confidences = getattr(words, "confs", None) or [mean]
-            read[index] = ReadText(text=str(text), score=float(min(confidences)))
+            read[index] = ReadText(text=str(text), score=float(mean), weakest=float(min(confidences)))
         return read
 
 

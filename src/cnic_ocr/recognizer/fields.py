@@ -27,8 +27,9 @@ class OcrLine:
     """A recognised line; ``box`` is (x0, y0, x1, y1) as shares of the card's width and height."""
 
     text: str
-    score: float
+    score: float  # mean character confidence
     box: tuple[float, float, float, float]
+    weakest: float = 1.0  # lowest character confidence
 
     @property
     def height(self) -> float:
@@ -44,6 +45,7 @@ class FieldReading:
     value: str
     score: float
     source: str  # "label" when paired under its label, "pattern" when found by shape alone
+    weakest: float = 1.0
 
 
 @dataclass
@@ -128,31 +130,31 @@ def extract(lines: list[OcrLine]) -> Extraction:
             text = _clean_name(line.text)
             if NAME_PATTERN.match(text) and sum(ch.isalpha() for ch in text) >= 2:
                 source = "label" if label in result.labels else "prior"
-                result.fields[key] = FieldReading(text, line.score, source)
+                result.fields[key] = FieldReading(text, line.score, source, line.weakest)
                 break
 
     for line in _below(anchor(Label.GENDER), values, 0.12):
         text = line.text.strip().upper()
         if text in {"M", "F", "X"}:
-            result.fields["gender"] = FieldReading(text, line.score, "label")
+            result.fields["gender"] = FieldReading(text, line.score, "label", line.weakest)
             break
 
     for line in _below(anchor(Label.COUNTRY), values, 0.12):
         text = _clean_name(line.text)
         if NAME_PATTERN.match(text):
-            result.fields["country"] = FieldReading(text, line.score, "label")
+            result.fields["country"] = FieldReading(text, line.score, "label", line.weakest)
             break
 
     for line in _below(anchor(Label.IDENTITY_NUMBER), values, 0.12):
         numbers = rules.find_id_numbers(line.text)
         if numbers:
-            result.fields["idNumber"] = FieldReading(numbers[0], line.score, "label")
+            result.fields["idNumber"] = FieldReading(numbers[0], line.score, "label", line.weakest)
             break
     if "idNumber" not in result.fields:
         for line in values:
             numbers = rules.find_id_numbers(line.text)
             if numbers:
-                result.fields["idNumber"] = FieldReading(numbers[0], line.score, "pattern")
+                result.fields["idNumber"] = FieldReading(numbers[0], line.score, "pattern", line.weakest)
                 break
 
     for key, label in (("birthDay", Label.BIRTH), ("issueDay", Label.ISSUE), ("expiryDay", Label.EXPIRY)):
@@ -164,11 +166,11 @@ def extract(lines: list[OcrLine]) -> Extraction:
             if dates:
                 result.parsed_dates[key] = dates[-1] if len(dates) > 1 and key != "birthDay" else dates[0]
                 result.fields[key] = FieldReading(
-                    result.parsed_dates[key].strftime("%Y%m%d"), line.score, "label"
+                    result.parsed_dates[key].strftime("%Y%m%d"), line.score, "label", line.weakest
                 )
                 break
             if key == "expiryDay" and rules.LIFETIME_PATTERN.search(text):
                 result.lifetime = True
-                result.fields[key] = FieldReading("LIFETIME", line.score, "label")
+                result.fields[key] = FieldReading("LIFETIME", line.score, "label", line.weakest)
                 break
     return result

@@ -228,7 +228,7 @@ class Recognizer:
     def _read_lines(self, view: NDArray[np.uint8], boxes: list[TextBox]) -> list[OcrLine]:
         height, width = view.shape[:2]
         texts = self.engine.read([crop_quad(view, b.points, pad=0.08) for b in boxes])
-        return box_lines(boxes, [(t.text, t.score) for t in texts], width, height)
+        return box_lines(boxes, texts, width, height)
 
     def _reread_regions(
         self, card: NDArray[np.uint8], extraction: Extraction, missing: list[str]
@@ -245,7 +245,7 @@ class Recognizer:
             right, bottom = min(CARD_WIDTH, int(x1 * CARD_WIDTH)), min(CARD_HEIGHT, int(y1 * CARD_HEIGHT))
             crops.append(np.ascontiguousarray(card[top : max(bottom, top + 2), left : max(right, left + 2)]))
         texts = self.engine.read(crops)
-        return [OcrLine(t.text, t.score, box) for t, box in zip(texts, regions, strict=True)]
+        return [OcrLine(t.text, t.score, box, t.weakest) for t, box in zip(texts, regions, strict=True)]
 
     def _answer(self, reading: CardReading) -> dict[str, Any]:
         extraction = reading.extraction

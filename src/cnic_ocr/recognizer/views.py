@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from cnic_ocr.recognizer.engine import TextBox
+from cnic_ocr.recognizer.engine import ReadText, TextBox
 from cnic_ocr.recognizer.fields import OcrLine
 from cnic_ocr.recognizer.geometry import CARD_ASPECT, CARD_HEIGHT, CARD_WIDTH, CardQuad, order_corners
 from cnic_ocr.recognizer.layout import LABEL_ANCHORS, RIGHT_COLUMN_X, Label
@@ -24,15 +24,16 @@ Matrix = NDArray[np.float64]
 ANCHOR_TOLERANCE = 0.03 * CARD_WIDTH
 
 
-def box_lines(boxes: list[TextBox], texts: list[tuple[str, float]], width: int, height: int) -> list[OcrLine]:
+def box_lines(boxes: list[TextBox], texts: list[ReadText], width: int, height: int) -> list[OcrLine]:
     """Lines with boxes as shares of the view's size."""
     lines = []
-    for box, (text, score) in zip(boxes, texts, strict=True):
+    for box, read in zip(boxes, texts, strict=True):
         xs, ys = box.points[:, 0], box.points[:, 1]
         lines.append(
             OcrLine(
-                text=text,
-                score=score,
+                text=read.text,
+                score=read.score,
+                weakest=read.weakest,
                 box=(
                     float(xs.min()) / width,
                     float(ys.min()) / height,
@@ -156,7 +157,7 @@ def lines_in_card(lines: list[OcrLine], matrix: Matrix, width: int, height: int)
         card = cv2.perspectiveTransform(corners, matrix)[0]
         xs, ys = card[:, 0] / CARD_WIDTH, card[:, 1] / CARD_HEIGHT
         box = (float(xs.min()), float(ys.min()), float(xs.max()), float(ys.max()))
-        mapped.append(OcrLine(text=line.text, score=line.score, box=box))
+        mapped.append(OcrLine(text=line.text, score=line.score, box=box, weakest=line.weakest))
     return mapped
 
 

@@ -1,0 +1,386 @@
+"""``cnic-local run``: the whole upload pipeline on this machine, on loopback stand-ins of AWS.
+
+Starts moto's server and the project's OCR API server, creates the resources ``template.yaml``
+declares, uploads images (generated samples, or ``--images DIR``), lets the template's handler
+process them as S3 and Lambda would, prints the records and events, and stops everything it
+started, whatever happens (success, error, Ctrl-C, SIGTERM).
+
+Exit codes: 0 every upload ended as a final record or in the dead-letter queue with its
+ERROR record; 1 something of the local infrastructure failed (or an upload has no outcome);
+2 usage error; 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib
+import os
+import signal
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import Any, Final, TextIO
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from cnic_ocr.local.dispatch import Delivery, Dispatcher, PutFacts
+from cnic_ocr.local.provision import (
+    API_KEY_SECRET_VARIABLE,
+    EVENT_BUS_VARIABLE,
+    LocalDeployment,
+    provision,
+)
+from cnic_ocr.local.report import (
+    UploadOutcome,
+    dead_lettered_keys,
+    drain,
+    events_table,
+    json_lines,
+    outcomes,
+    records_table,
+    scan_records,
+    summary_line,
+)
+from cnic_ocr.local.samples import Upload, default_samples, folder_uploads
+from cnic_ocr.local.services import MotoServer, OcrServer, ServiceError, free_port, ocr_url
+from cnic_ocr.local.template import Stack, TemplateError, load_template
+from cnic_ocr.pipeline.domain.masking import mask_id_numbers_in
+
+#: The pipeline setting naming the records table (read back for the report).
+RECORDS_TABLE_VARIABLE: Final = "RECORDS_TABLE_NAME"
+DEFAULT_WORK_DIR: Final = Path(".local-run")
+REGION: Final = "us-east-1"
+#: moto accepts any credentials; these make sure nothing of the user's AWS setup is used.
+LOCAL_AWS_ENVIRONMENT: Final = {
+    "AWS_ACCESS_KEY_ID": "local",
+    "AWS_SECRET_ACCESS_KEY": "local",
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_REGION": REGION,
+    "AWS_CONFIG_FILE": os.devnull,
+    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    "AWS_EC2_METADATA_DISABLED": "true",
+    # No X-Ray daemon here.
+    "POWERTOOLS_TRACE_DISABLED": "true",
+}
+_USER_AWS_VARIABLES: Final = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
+
+
+class LocalRunError(RuntimeError):
+    """The run cannot go on or did not finish; the message says why."""
+
+
+class Progress:
+    """Progress lines on stderr, with the time since the start."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._started = time.monotonic()
+
+    @property
+    def elapsed(self) -> float:
+        return time.monotonic() - self._started
+
+    def __call__(self, message: str) -> None:
+        print(f"[{self.elapsed:6.1f}s] {message}", file=self._stream, flush=True)
+
+
+@dataclass
+class RunResult:
+    outcomes: list[UploadOutcome]
+    prefix: str
+    records_table: str
+    bus: str
+    missing_notifications: set[str]
+    logs: list[Path]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    progress = Progress(sys.stderr)
+    try:
+        overrides = dict(_parameter(text) for text in args.parameter)
+    except ValueError as exc:
+        print(f"cnic-local: {exc}", file=sys.stderr)
+        return 2
+    if args.images is not None and not args.images.is_dir():
+        print(f"cnic-local: --images {args.images}: not a directory", file=sys.stderr)
+        return 2
+    with _termination_as_interrupt():
+        try:
+            result = run(args.template, args.work_dir, args.images, overrides, progress)
+        except KeyboardInterrupt:
+            progress("interrupted; every process this run started is stopped")
+            return 130
+        except (LocalRunError, ServiceError, TemplateError) as exc:
+            progress(f"error: {exc}")
+            return 1
+        except (BotoCoreError, ClientError) as exc:
+            progress(f"error: a call to the AWS stand-in (moto) failed: {exc}")
+            return 1
+    _print_result(result, progress, as_json=args.json, show_pii=args.show_pii)
+    unsettled = [item.key for item in result.outcomes if not item.settled]
+    if result.missing_notifications or unsettled:
+        keys = sorted(result.missing_notifications | set(unsettled))
+        progress(f"error: {len(keys)} upload(s) have no outcome: {', '.join(map(mask_id_numbers_in, keys))}")
+        return 1
+    return 0
+
+
+def run(
+    template_path: Path,
+    work_dir: Path,
+    images: Path | None,
+    parameter_overrides: dict[str, str],
+    progress: Progress,
+) -> RunResult:
+    """Everything between reading the template and reading the results back; stops what it starts."""
+    stack = Stack(load_template(template_path), region=REGION, parameter_overrides=parameter_overrides)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    ocr_log = work_dir / "ocr-server.log"
+    function_log_path = work_dir / "function.log"
+    with contextlib.ExitStack() as started:
+        moto = MotoServer()
+        started.callback(moto.stop)
+        moto_url = moto.start()
+        _use_local_aws(moto_url)
+        progress(f"moto server answers on {moto_url}")
+        clients = _clients(moto_url)
+
+        ocr_port = free_port()
+        deployment = provision(stack, clients, ocr_api_url=ocr_url(ocr_port))
+        _report_provisioning(deployment, template_path, progress)
+
+        # The key the template's secret was created with is the one the OCR server accepts.
+        api_key = clients("secretsmanager").get_secret_value(
+            SecretId=deployment.function.environment[API_KEY_SECRET_VARIABLE]
+        )["SecretString"]
+        ocr = OcrServer(str(api_key), ocr_log, port=ocr_port)
+        started.callback(ocr.stop)
+        ocr.start()
+        progress(f"OCR API server starting on {ocr.url} (loading the model; log: {ocr_log})")
+
+        uploads = _uploads(images, progress)  # while the model loads
+        trigger = deployment.function.trigger
+        put_facts = _upload_all(clients("s3"), trigger.bucket, trigger.prefix, uploads, progress)
+
+        function_log = started.enter_context(function_log_path.open("w", encoding="utf-8"))
+        os.environ.update(deployment.function.environment)  # before the handler module is imported
+        handler = _import_handler(deployment.function.handler, function_log)
+
+        load_started = time.monotonic()
+        ocr.wait_ready()
+        progress(f"OCR API server ready ({time.monotonic() - load_started:.1f} s more to load)")
+
+        keys = list(put_facts)
+        dispatcher = Dispatcher(
+            sqs=clients("sqs"),
+            notifications_queue_url=deployment.notifications_queue_url,
+            function=deployment.function,
+            handler=handler,
+            function_output=function_log,
+            dead_letter_queue_url=deployment.dead_letter_queue_url,
+            put_facts=put_facts,
+            region=REGION,
+            account_id=stack.account_id,
+        )
+        missing = dispatcher.run(keys, _delivery_reporter(len(keys), trigger.prefix, progress))
+        return _read_back(deployment, clients, keys, missing, [function_log_path, ocr_log])
+
+
+def _uploads(images: Path | None, progress: Progress) -> list[Upload]:
+    if images is None:
+        uploads = default_samples()
+        progress(f"generated {len(uploads)} sample uploads (synthetic cards and bad inputs)")
+        return uploads
+    uploads = folder_uploads(images)
+    if not uploads:
+        raise LocalRunError(f"no files in {images}")
+    progress(f"read {len(uploads)} files from {images}")
+    return uploads
+
+
+def _use_local_aws(moto_url: str) -> None:
+    """Every AWS client of this process (the handler's included) talks to moto, never to AWS."""
+    for name in [*_USER_AWS_VARIABLES, *(n for n in os.environ if n.startswith("AWS_ENDPOINT_URL_"))]:
+        os.environ.pop(name, None)
+    os.environ.update(LOCAL_AWS_ENVIRONMENT)
+    os.environ["AWS_ENDPOINT_URL"] = moto_url
+
+
+def _clients(moto_url: str) -> Callable[[str], Any]:
+    import boto3
+
+    session = boto3.session.Session(region_name=REGION)
+    made: dict[str, Any] = {}
+
+    def client(service: str) -> Any:
+        if service not in made:
+            made[service] = session.client(service, endpoint_url=moto_url)
+        return made[service]
+
+    return client
+
+
+def _report_provisioning(deployment: LocalDeployment, template_path: Path, progress: Progress) -> None:
+    created = ", ".join(
+        f"{item.logical_id} ({item.physical_id.rsplit('/', 1)[-1]})" for item in deployment.created
+    )
+    progress(f"created from {template_path}: {created}")
+    skipped = ", ".join(item.logical_id for item in deployment.not_emulated)
+    if skipped:
+        progress(f"not emulated: {skipped}")
+    function = deployment.function
+    progress(
+        f"{function.logical_id} ({function.handler}) runs in this process on "
+        f"s3://{function.trigger.bucket}/{function.trigger.prefix} notifications; "
+        f"events go to bus {function.environment.get(EVENT_BUS_VARIABLE, 'default')}"
+    )
+
+
+def _upload_all(
+    s3: Any, bucket: str, prefix: str, uploads: list[Upload], progress: Progress
+) -> dict[str, PutFacts]:
+    """Puts every upload; keeps what S3 would write into each notification."""
+    facts: dict[str, PutFacts] = {}
+    first_sequencer = time.time_ns()
+    for index, upload in enumerate(uploads):
+        key = prefix + upload.name
+        answer = s3.put_object(Bucket=bucket, Key=key, Body=upload.data, ContentType=upload.content_type)
+        facts[key] = PutFacts(
+            request_id=str(answer["ResponseMetadata"]["RequestId"]),
+            sequencer=f"{first_sequencer + index:016X}",
+            version_id=answer.get("VersionId"),
+        )
+    progress(f"uploaded {len(uploads)} objects to s3://{bucket}/{prefix}")
+    return facts
+
+
+def _import_handler(handler_path: str, function_output: TextIO) -> Callable[[dict[str, Any], Any], Any]:
+    """The template's ``Handler``; its loggers, made at import, write to ``function_output``."""
+    module_name, _, attribute = handler_path.rpartition(".")
+    try:
+        with contextlib.redirect_stdout(function_output):
+            module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise LocalRunError(f"cannot import the handler {handler_path}: {exc}") from exc
+    handler = getattr(module, attribute, None)
+    if not callable(handler):
+        raise LocalRunError(f"{handler_path} is not a function")
+    return handler  # type: ignore[no-any-return]
+
+
+def _delivery_reporter(total: int, prefix: str, progress: Progress) -> Callable[[Delivery], None]:
+    done = 0
+
+    def report(delivery: Delivery) -> None:
+        nonlocal done
+        done += len(delivery.keys)
+        shown = ", ".join(mask_id_numbers_in(key.removeprefix(prefix)) for key in delivery.keys)
+        if delivery.error is None:
+            statuses = [str(item.get("status")) for item in (delivery.result or {}).get("processed", [])]
+            outcome = ", ".join(statuses) or "nothing recorded"
+        else:
+            where = "dead-letter queue" if delivery.dead_lettered else "dropped (no on-failure destination)"
+            outcome = f"failed {delivery.attempts} times → {where}: {delivery.error}"
+        progress(f"[{done}/{total}] {shown}: {outcome} ({delivery.seconds:.1f} s)")
+
+    return report
+
+
+def _read_back(
+    deployment: LocalDeployment,
+    clients: Callable[[str], Any],
+    keys: list[str],
+    missing: set[str],
+    logs: list[Path],
+) -> RunResult:
+    function = deployment.function
+    sqs = clients("sqs")
+    table = function.environment[RECORDS_TABLE_VARIABLE]
+    dead_letters = (
+        dead_lettered_keys(drain(sqs, deployment.dead_letter_queue_url))
+        if deployment.dead_letter_queue_url
+        else set()
+    )
+    results = outcomes(
+        function.trigger.bucket,
+        keys,
+        scan_records(clients("dynamodb"), table),
+        drain(sqs, deployment.events_queue_url),
+        dead_letters,
+    )
+    bus = function.environment.get(EVENT_BUS_VARIABLE, "default")
+    return RunResult(results, function.trigger.prefix, table, bus, missing, logs)
+
+
+def _print_result(result: RunResult, progress: Progress, *, as_json: bool, show_pii: bool) -> None:
+    summary = summary_line(result.outcomes, progress.elapsed)
+    if as_json:
+        for line in json_lines(result.outcomes, show_pii=show_pii):
+            print(line)
+        progress(summary)
+        return
+    masked = "" if show_pii else "; identity numbers and names masked (--show-pii shows them)"
+    print(f"\nRecords in table {result.records_table} (keys under {result.prefix}{masked})")
+    print(records_table(result.outcomes, prefix=result.prefix, show_pii=show_pii))
+    print(f"\nEvents published on bus {result.bus}")
+    print(events_table(result.outcomes, prefix=result.prefix, show_pii=show_pii))
+    print(f"\nlogs: {', '.join(map(str, result.logs))}")
+    print(summary, flush=True)
+
+
+def _parameter(text: str) -> tuple[str, str]:
+    name, separator, value = text.partition("=")
+    if not separator or not name:
+        raise ValueError(f"--parameter {text!r}: expected NAME=VALUE")
+    return name, value
+
+
+@contextlib.contextmanager
+def _termination_as_interrupt() -> Iterator[None]:
+    """SIGTERM and SIGHUP unwind like Ctrl-C, so every started process is stopped."""
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cnic-local", description=__doc__.splitlines()[0] if __doc__ else None
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    run_parser = commands.add_parser("run", help="process sample (or your) images through the local pipeline")
+    run_parser.add_argument(
+        "--images", type=Path, help="process the files of this folder instead of the samples"
+    )
+    run_parser.add_argument("--json", action="store_true", help="one JSON object per upload on stdout")
+    run_parser.add_argument("--show-pii", action="store_true", help="do not mask identity numbers and names")
+    run_parser.add_argument(
+        "--template", type=Path, default=Path("template.yaml"), help="default: ./template.yaml"
+    )
+    run_parser.add_argument(
+        "--work-dir", type=Path, default=DEFAULT_WORK_DIR, help="logs go here (default: ./.local-run)"
+    )
+    run_parser.add_argument(
+        "--parameter",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a template parameter (repeatable), e.g. EventBusMode=default",
+    )
+    return parser
+
+
+if __name__ == "__main__":
+    sys.exit(main())

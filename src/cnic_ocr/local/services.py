@@ -1,0 +1,167 @@
+"""The loopback stand-ins local mode starts: moto's server and the project's OCR API server.
+
+Each one is started, checked until it answers (or a clear error after a timeout) and stopped
+by its ``stop()``, which is safe to call at any point and more than once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Final
+
+import requests
+
+from cnic_ocr.pipeline.settings import OCR_ROUTE
+
+LOOPBACK: Final = "127.0.0.1"
+#: The OCR server loads its model before it listens; on a busy 2-core machine that can take long.
+OCR_START_TIMEOUT_SECONDS: Final = 180.0
+MOTO_START_TIMEOUT_SECONDS: Final = 30.0
+#: SIGTERM lets the OCR server finish the recognition in flight; then it is killed.
+STOP_TIMEOUT_SECONDS: Final = 30.0
+_POLL_SECONDS: Final = 0.2
+
+
+class ServiceError(RuntimeError):
+    """A stand-in did not start or does not answer; the message says which and where to look."""
+
+
+def free_port() -> int:
+    """A port nobody listens on right now (the OS picks it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((LOOPBACK, 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def ocr_url(port: int) -> str:
+    """The base URL of the local OCR API server on ``port``."""
+    return f"http://{LOOPBACK}:{port}"
+
+
+def wait_until(
+    check: Callable[[], bool], *, timeout: float, what: str, alive: Callable[[], str | None]
+) -> None:
+    """Polls ``check`` until it is true; ServiceError on timeout or when ``alive`` reports a death."""
+    deadline = time.monotonic() + timeout
+    while True:
+        death = alive()
+        if death is not None:
+            raise ServiceError(f"{what} stopped while starting: {death}")
+        if check():
+            return
+        if time.monotonic() > deadline:
+            raise ServiceError(f"{what} did not answer within {timeout:.0f} s")
+        time.sleep(_POLL_SECONDS)
+
+
+class MotoServer:
+    """moto's server (S3, DynamoDB, SQS, Secrets Manager, EventBridge) in a thread of this process."""
+
+    def __init__(self) -> None:
+        try:
+            from moto.server import ThreadedMotoServer
+        except ImportError as exc:
+            raise ServiceError(
+                "local mode needs moto's server, a development dependency: pip install -e '.[dev]'"
+            ) from exc
+        # Request lines would otherwise interleave with the progress output.
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        self._server: Any = ThreadedMotoServer(ip_address=LOOPBACK, port=0, verbose=False)
+        self._running = False
+        self.url = ""
+
+    def start(self) -> str:
+        self._server.start()
+        self._running = True
+        host, port = self._server.get_host_and_port()
+        self.url = f"http://{host}:{port}"
+        wait_until(self._answers, timeout=MOTO_START_TIMEOUT_SECONDS, what="moto server", alive=lambda: None)
+        return self.url
+
+    def _answers(self) -> bool:
+        try:
+            return requests.get(f"{self.url}/moto-api/", timeout=2).status_code == 200  # its dashboard
+        except requests.RequestException:
+            return False
+
+    def stop(self) -> None:
+        if self._running:
+            self._running = False
+            self._server.stop()
+
+
+class OcrServer:
+    """``cnic-ocr serve`` in a child process, its output in a log file."""
+
+    def __init__(self, api_key: str, log_path: Path, *, port: int) -> None:
+        self.port = port
+        self.url = ocr_url(port)
+        self.log_path = log_path
+        self._api_key = api_key
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        """Starts the process; :meth:`wait_ready` waits for the model to load."""
+        env = {**os.environ, "CNIC_OCR_API_KEYS": self._api_key, "POWERTOOLS_LOG_LEVEL": "INFO"}
+        command = [
+            sys.executable,
+            "-m",
+            "cnic_ocr.cli",
+            "serve",
+            "--host",
+            LOOPBACK,
+            "--port",
+            str(self.port),
+        ]
+        with self.log_path.open("wb") as log:
+            self._process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+                command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env
+            )
+
+    def wait_ready(self, timeout: float = OCR_START_TIMEOUT_SECONDS) -> None:
+        """Until a keyed request without an image gets the contract's INVALID_REQUEST answer."""
+        wait_until(
+            self._answers, timeout=timeout, what=f"OCR API server (log: {self.log_path})", alive=self._death
+        )
+
+    def _answers(self) -> bool:
+        try:
+            answer = requests.post(
+                self.url + OCR_ROUTE, data={}, headers={"X-API-Key": self._api_key}, timeout=5
+            )
+        except requests.RequestException:
+            return False
+        if answer.status_code == 403:
+            raise ServiceError(f"the OCR API server on {self.url} refuses the generated key")
+        return answer.status_code == 200 and answer.json().get("status") == "INVALID_REQUEST"
+
+    def _death(self) -> str | None:
+        if self._process is None or self._process.poll() is None:
+            return None
+        return f"exit code {self._process.returncode}; last lines of {self.log_path}:\n{self.log_tail()}"
+
+    def log_tail(self, lines: int = 15) -> str:
+        try:
+            text = self.log_path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return "(no log)"
+        return "\n".join(text.splitlines()[-lines:])
+
+    def stop(self) -> None:
+        process, self._process = self._process, None
+        if process is None or process.poll() is not None:
+            return
+        process.terminate()
+        try:
+            process.wait(timeout=STOP_TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
