@@ -78,3 +78,10 @@ def test_missing_value_is_left_out_not_guessed() -> None:
 def test_value_in_the_other_column_is_not_taken() -> None:
     lines = [ln for ln in card_lines() if ln.text != "14.09.2001"]
     assert "birthDay" not in values(lines)
+
+
+def test_title_case_repairs_l_and_i_confusion() -> None:
+    lines = [ln if ln.text != "Janat Mirza" else line("Amna lqbal", 0.27, 0.24, w=0.2) for ln in card_lines()]
+    assert values(lines)["name"] == "Amna Iqbal"
+    lines = [ln if ln.text != "Janat Mirza" else line("AIi Khan", 0.27, 0.24, w=0.2) for ln in card_lines()]
+    assert values(lines)["name"] == "Ali Khan"

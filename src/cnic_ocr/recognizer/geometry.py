@@ -129,16 +129,18 @@ def find_card(image: NDArray[np.uint8]) -> CardQuad | None:
     return best
 
 
-def rectify(image: NDArray[np.uint8], corners: NDArray[np.float32]) -> NDArray[np.uint8]:
-    """Warp the card to CARD_WIDTH x CARD_HEIGHT (landscape; maybe upside down)."""
+def rectify_matrix(corners: NDArray[np.float32]) -> NDArray[np.float64]:
+    """Perspective transform taking ``corners`` (tl, tr, br, bl) to the card's frame."""
     target = np.array(
         [[0, 0], [CARD_WIDTH - 1, 0], [CARD_WIDTH - 1, CARD_HEIGHT - 1], [0, CARD_HEIGHT - 1]],
         dtype=np.float32,
     )
-    matrix = cv2.getPerspectiveTransform(corners.astype(np.float32), target)
-    return np.asarray(
-        cv2.warpPerspective(
-            image, matrix, (CARD_WIDTH, CARD_HEIGHT), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE
-        ),
-        dtype=np.uint8,
+    return np.asarray(cv2.getPerspectiveTransform(corners.astype(np.float32), target), dtype=np.float64)
+
+
+def rectify(image: NDArray[np.uint8], matrix: NDArray[np.float64]) -> NDArray[np.uint8]:
+    """Warp ``image`` through ``matrix`` to CARD_WIDTH x CARD_HEIGHT (landscape; maybe upside down)."""
+    warped = cv2.warpPerspective(
+        image, matrix, (CARD_WIDTH, CARD_HEIGHT), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE
     )
+    return np.asarray(warped, dtype=np.uint8)

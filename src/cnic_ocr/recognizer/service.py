@@ -30,12 +30,19 @@ from cnic_ocr.contract import (
 )
 from cnic_ocr.recognizer import rules
 from cnic_ocr.recognizer.engine import OcrEngine, TextBox, crop_quad
-from cnic_ocr.recognizer.fields import MIN_VALUE_SCORE, Extraction, OcrLine, extract, find_labels
-from cnic_ocr.recognizer.geometry import CARD_HEIGHT, CARD_WIDTH, find_card, rectify
+from cnic_ocr.recognizer.fields import (
+    MIN_CHAR_CONFIDENCE,
+    MIN_MEAN_CONFIDENCE,
+    Extraction,
+    FieldReading,
+    OcrLine,
+    extract,
+    find_labels,
+)
+from cnic_ocr.recognizer.geometry import CARD_HEIGHT, CARD_WIDTH, find_card, rectify, rectify_matrix
 from cnic_ocr.recognizer.imageio import ImageIntakeError, IntakeProblem, decode_image
 from cnic_ocr.recognizer.layout import LABEL_ANCHORS, VALUE_REGIONS, Label
 from cnic_ocr.recognizer.views import (
-    Matrix,
     box_lines,
     fit_view_to_card,
     label_anchor,
@@ -43,7 +50,6 @@ from cnic_ocr.recognizer.views import (
     rotate_boxes_180,
     text_angles,
     text_cluster_corners,
-    warp_to_card,
     whole_frame_if_card_shaped,
 )
 
@@ -74,8 +80,6 @@ class CardReading:
     rotation: float  # degrees the card is turned in the photo (clockwise)
     locator: str
     lines: int
-    view: NDArray[np.uint8] | None = None  # upright view the lines were read in
-    view_to_card: Matrix | None = None
 
     @property
     def strength(self) -> tuple[int, int]:
@@ -91,6 +95,10 @@ class Trace:
         now = time.perf_counter()
         self.timings[name] = round(self.timings.get(name, 0.0) + (now - since) * 1000, 1)
         return now
+
+
+def _trusted(reading: FieldReading) -> bool:
+    return reading.score >= MIN_MEAN_CONFIDENCE and reading.weakest >= MIN_CHAR_CONFIDENCE
 
 
 def _in_field_zone(box: TextBox, width: int, height: int) -> bool:
@@ -151,8 +159,7 @@ class Recognizer:
         trace.lap("locate_ms", mark)
         best = CardReading(Extraction(), 0.0, "none", 0)
         for quad in (q for q in ordered if q is not None):
-            view = rectify(image, quad.corners)
-            reading = self._read_view(view, _rotation_of(quad.corners), quad.source, trace)
+            reading = self._read_view(image, quad.corners, quad.source, trace)
             if self._is_complete(reading):
                 return reading
             best = max(best, reading, key=lambda r: r.strength)
@@ -178,23 +185,21 @@ class Recognizer:
             corners = text_cluster_corners(boxes, angle, (image.shape[1], image.shape[0]))
             if corners is None:
                 continue
-            reading = self._read_view(rectify(image, corners), _rotation_of(corners), "text", trace)
+            reading = self._read_view(image, corners, "text", trace)
             if self._looks_like_front(reading.extraction):
                 return reading
             best = max(best, reading, key=lambda r: r.strength)
         return best
 
     def _read_view(
-        self,
-        view: NDArray[np.uint8],
-        rotation: float,
-        locator: str,
-        trace: Trace,
-        *,
-        whole_scene: bool = False,
+        self, image: NDArray[np.uint8], corners: NDArray[np.float32], locator: str, trace: Trace
     ) -> CardReading:
+        """Read the card seen through ``corners`` of ``image`` (its outline, or a guess)."""
         mark = time.perf_counter()
-        boxes = self.engine.detect(view, whole_scene=whole_scene)
+        to_view = rectify_matrix(corners)
+        view = rectify(image, to_view)
+        rotation = _rotation_of(corners)
+        boxes = self.engine.detect(view)
         mark = trace.lap("detect_ms", mark)
         height, width = view.shape[:2]
         horizontal = [b for b in boxes if _is_horizontal(b)]
@@ -203,14 +208,15 @@ class Recognizer:
         if flipped > upright:
             view = np.ascontiguousarray(np.rot90(view, 2))
             horizontal = rotate_boxes_180(horizontal, width, height)
+            to_view = np.array([[-1.0, 0.0, width - 1], [0.0, -1.0, height - 1], [0.0, 0.0, 1.0]]) @ to_view
             rotation += 180
         mark = trace.lap("orient_ms", mark)
 
         # The fields live in the centre column: read it first; the rest (header, signature) only
         # when the labels were not found, to tell "not a card" from "unreadable".
-        first = horizontal if whole_scene else [b for b in horizontal if _in_field_zone(b, width, height)]
+        first = [b for b in horizontal if _in_field_zone(b, width, height)]
         lines = self._read_lines(view, first)
-        if len(find_labels(lines)) < MIN_LABELS_FOR_FRONT and not whole_scene:
+        if len(find_labels(lines)) < MIN_LABELS_FOR_FRONT:
             lines += self._read_lines(view, [b for b in horizontal if not _in_field_zone(b, width, height)])
         matrix = fit_view_to_card(find_labels(lines), width, height)
         if matrix is None:  # trust the outline: view pixels scale to card pixels
@@ -220,10 +226,12 @@ class Recognizer:
         mark = trace.lap("read_ms", mark)
         missing = [key for key in FIELD_ORDER if key not in extraction.fields]
         if missing and self._looks_like_front(extraction):
-            card_lines += self._reread_regions(warp_to_card(view, matrix), extraction, missing)
+            # Warp from the photo, not the view: the outline may have cut part of the card off.
+            card = rectify(image, matrix @ to_view)
+            card_lines += self._reread_regions(card, extraction, missing)
             extraction = extract(card_lines)
             trace.lap("reread_ms", mark)
-        return CardReading(extraction, rotation % 360, locator, len(card_lines), view, matrix)
+        return CardReading(extraction, rotation % 360, locator, len(card_lines))
 
     def _read_lines(self, view: NDArray[np.uint8], boxes: list[TextBox]) -> list[OcrLine]:
         height, width = view.shape[:2]
@@ -257,7 +265,7 @@ class Recognizer:
                 return error_body(OcrStatus.FAIL, MSG_NOT_IDENTITY_CARD)
             return error_body(OcrStatus.FAIL)
         found = extraction.fields
-        if any(key not in found or found[key].score < MIN_VALUE_SCORE for key in FIELD_ORDER):
+        if any(key not in found or not _trusted(found[key]) for key in FIELD_ORDER):
             return error_body(OcrStatus.FAIL)
         if not all(check.passed for check in self._checks(extraction)):
             return error_body(OcrStatus.FAIL)
@@ -287,7 +295,11 @@ class Recognizer:
         skew = ((rotation - quarter + 180) % 360) - 180
         return {
             "fields": {
-                key: {"confidence": round(reading_.score, 4), "source": reading_.source}
+                key: {
+                    "confidence": round(reading_.score, 4),
+                    "weakestCharacter": round(reading_.weakest, 4),
+                    "source": reading_.source,
+                }
                 for key, reading_ in extraction.fields.items()
             },
             "checks": [

@@ -161,15 +161,6 @@ def lines_in_card(lines: list[OcrLine], matrix: Matrix, width: int, height: int)
     return mapped
 
 
-def warp_to_card(view: NDArray[np.uint8], matrix: Matrix) -> NDArray[np.uint8]:
-    return np.asarray(
-        cv2.warpPerspective(
-            view, matrix, (CARD_WIDTH, CARD_HEIGHT), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE
-        ),
-        dtype=np.uint8,
-    )
-
-
 def box_angle(box: TextBox) -> float | None:
     """Baseline angle of a text box in [-90, 90), or None for boxes too short to tell."""
     (_, _), (w, h), angle = cv2.minAreaRect(box.points)
