@@ -19,10 +19,12 @@ from cnic_ocr.recognizer.layout import LABEL_ANCHORS, LABEL_TEXTS, Label
 FRONT_MARKERS = ("pakistan", "nationalidentitycard", "islamicrepublic")
 
 NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z.'\- ]*[A-Za-z.]$")
+#: Lower-case words a title-case Pakistani name may hold ("Zia ul Haq", "Noor e Jahan").
+NAME_PARTICLES = frozenset({"ul", "ud", "ur", "un", "us", "e", "bin", "binte", "bint", "al", "de"})
 #: A value is trusted when its characters' mean confidence and its least sure character's reach
 #: these (chosen on synthetic phone photos: lower lets misreads through, higher FAILs good reads).
-MIN_MEAN_CONFIDENCE = 0.85
-MIN_CHAR_CONFIDENCE = 0.45
+MIN_MEAN_CONFIDENCE = 0.90
+MIN_CHAR_CONFIDENCE = 0.40
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,13 @@ def _virtual_label(label: Label) -> OcrLine:
     return OcrLine(text="", score=0.0, box=(x, y - 0.015, x + 0.08, y + 0.015))
 
 
+def _is_name(text: str) -> bool:
+    """Letters in title-case words: what the card prints, and what garbage rarely is."""
+    if not NAME_PATTERN.match(text) or sum(ch.isalpha() for ch in text) < 2:
+        return False
+    return all(word[0].isupper() or word.lower() in NAME_PARTICLES for word in text.split(" ") if word)
+
+
 def _clean_name(text: str) -> str:
     """Tidy a printed name, undoing the l/I confusion that title case makes certain.
 
@@ -143,7 +152,7 @@ def extract(lines: list[OcrLine]) -> Extraction:
     for key, label in (("name", Label.NAME), ("fatherName", father_label)):
         for line in _below(anchor(label), values, 0.13):
             text = _clean_name(line.text)
-            if NAME_PATTERN.match(text) and sum(ch.isalpha() for ch in text) >= 2:
+            if _is_name(text):
                 source = "label" if label in result.labels else "prior"
                 result.fields[key] = FieldReading(text, line.score, source, line.weakest)
                 break
@@ -156,7 +165,7 @@ def extract(lines: list[OcrLine]) -> Extraction:
 
     for line in _below(anchor(Label.COUNTRY), values, 0.12):
         text = _clean_name(line.text)
-        if NAME_PATTERN.match(text):
+        if _is_name(text):
             result.fields["country"] = FieldReading(text, line.score, "label", line.weakest)
             break
 

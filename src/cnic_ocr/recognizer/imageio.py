@@ -56,8 +56,12 @@ def sniff_format(data: bytes) -> ImageFormat | None:
     return None
 
 
-def decode_image(data: bytes) -> DecodedImage:
-    """Check and decode image bytes, raising ImageIntakeError with the reason on bad input."""
+def decode_image(data: bytes, max_side: int | None = None) -> DecodedImage:
+    """Check and decode image bytes, raising ImageIntakeError with the reason on bad input.
+
+    With ``max_side``, a JPEG at least 1.6 times larger is decoded at a reduced scale (the
+    decoder's DCT scaling, to no less than 0.8 x ``max_side``): several times faster.
+    """
     if not data:
         raise ImageIntakeError(IntakeProblem.EMPTY, "empty image")
     fmt = sniff_format(data)
@@ -72,6 +76,9 @@ def decode_image(data: bytes) -> DecodedImage:
                 width, height = img.size
                 if width * height > MAX_PIXELS or width < 1 or height < 1:
                     raise ImageIntakeError(IntakeProblem.TOO_MANY_PIXELS, f"{width}x{height}")
+                if max_side and fmt is ImageFormat.JPEG and max(width, height) >= 1.6 * max_side:
+                    scale = 0.8 * max_side / max(width, height)
+                    img.draft("RGB", (int(width * scale), int(height * scale)))
                 img.load()
                 upright = ImageOps.exif_transpose(img).convert("RGB")
     except ImageIntakeError:

@@ -49,7 +49,7 @@ from cnic_ocr.recognizer.views import (
     lines_in_card,
     rotate_boxes_180,
     text_angles,
-    text_cluster_corners,
+    text_block_corners,
     whole_frame_if_card_shaped,
 )
 
@@ -59,6 +59,8 @@ logger = logging.getLogger(__name__)
 MAX_WORK_SIDE = 2000
 #: A read with fewer front labels than this and no header words is "not identity card".
 MIN_LABELS_FOR_FRONT = 3
+#: Text blocks tried as the card when no outline was found (each costs a detection and a read).
+MAX_TEXT_CANDIDATES = 3
 #: Labels no other common document prints.
 CNIC_ONLY_LABELS = frozenset({Label.IDENTITY_NUMBER, Label.COUNTRY})
 #: (x0, y0, x1) shares of the card where the labels and values are printed.
@@ -130,7 +132,7 @@ class Recognizer:
     def recognize(self, data: bytes, *, details: bool = False) -> dict[str, Any]:
         trace = Trace()
         try:
-            decoded = decode_image(data)
+            decoded = decode_image(data, max_side=MAX_WORK_SIDE)
         except ImageIntakeError as exc:
             return error_body(_INTAKE_STATUS[exc.problem])
         trace.lap("decode_ms", trace.started)
@@ -181,10 +183,11 @@ class Recognizer:
         boxes = self.engine.detect(image, whole_scene=True)
         trace.lap("scene_detect_ms", mark)
         best = CardReading(Extraction(), 0.0, "text", 0)
-        for angle in text_angles(boxes):
-            corners = text_cluster_corners(boxes, angle, (image.shape[1], image.shape[0]))
-            if corners is None:
-                continue
+        size = (image.shape[1], image.shape[0])
+        candidates = [
+            corners for angle in text_angles(boxes) for corners in text_block_corners(boxes, angle, size)
+        ]
+        for corners in candidates[:MAX_TEXT_CANDIDATES]:
             reading = self._read_view(image, corners, "text", trace)
             if self._looks_like_front(reading.extraction):
                 return reading

@@ -171,13 +171,14 @@ def box_angle(box: TextBox) -> float | None:
     return ((angle + 90) % 180) - 90
 
 
-def text_cluster_corners(
-    boxes: list[TextBox], angle: float, image_size: tuple[int, int]
-) -> NDArray[np.float32] | None:
-    """Corners (tl, tr, br, bl along the text direction) of the card, from its text lines.
+def text_block_corners(
+    boxes: list[TextBox], angle: float, image_size: tuple[int, int], most: int = 2
+) -> list[NDArray[np.float32]]:
+    """Corners (tl, tr, br, bl along the text direction) of the biggest text blocks at ``angle``.
 
     Keeps the lines that run at ``angle`` (receipts and papers askew around the card drop
-    out), joins neighbours into blocks, and pads the biggest block by the card's margins.
+    out), joins neighbours into blocks, and pads each block by the card's margins: the card
+    is one of the biggest blocks (a paper lying at the same angle may be another).
     """
     width, height = image_size
     aligned = []
@@ -186,7 +187,7 @@ def text_cluster_corners(
         if own is not None and abs(((own - angle) + 90) % 180 - 90) < 6:
             aligned.append(box.points)
     if len(aligned) < 3:
-        return None
+        return []
     scale = 400 / max(width, height)
     canvas = np.zeros((max(1, int(height * scale)), max(1, int(width * scale))), dtype=np.uint8)
     for points in aligned:
@@ -195,20 +196,25 @@ def text_cluster_corners(
     joined = cv2.dilate(canvas, cv2.getStructuringElement(cv2.MORPH_RECT, (reach, reach)))
     count, components = cv2.connectedComponents(joined)
     if count < 2:
-        return None
+        return []
     members: dict[int, list[NDArray[np.float32]]] = {}
     for points in aligned:
         cx, cy = (points.mean(axis=0) * scale).astype(int)
         cx, cy = min(cx, canvas.shape[1] - 1), min(cy, canvas.shape[0] - 1)
         members.setdefault(int(components[cy, cx]), []).append(points)
-    block = max(members.values(), key=lambda group: sum(float(cv2.contourArea(p)) for p in group))
-    if len(block) < 3:
-        return None
+    blocks = sorted(members.values(), key=lambda group: -sum(float(cv2.contourArea(p)) for p in group))
     turn = cv2.getRotationMatrix2D((width / 2, height / 2), angle, 1.0)
-    upright = cv2.transform(np.concatenate(block).reshape(-1, 1, 2), turn).reshape(-1, 2)
-    (x0, y0), (x1, y1) = upright.min(axis=0), upright.max(axis=0)
-    pad_x, pad_y = 0.04 * (x1 - x0), 0.05 * (y1 - y0)
-    left, top, right, bottom = x0 - pad_x, y0 - pad_y, x1 + pad_x, y1 + pad_y
-    rect = np.array([[left, top], [right, top], [right, bottom], [left, bottom]], dtype=np.float32)
     back = cv2.invertAffineTransform(turn)
-    return np.asarray(cv2.transform(rect.reshape(-1, 1, 2), back).reshape(4, 2), dtype=np.float32)
+    corners = []
+    for block in blocks[:most]:
+        if len(block) < 3:
+            continue
+        upright = cv2.transform(np.concatenate(block).reshape(-1, 1, 2), turn).reshape(-1, 2)
+        (x0, y0), (x1, y1) = upright.min(axis=0), upright.max(axis=0)
+        pad_x, pad_y = 0.04 * (x1 - x0), 0.05 * (y1 - y0)
+        left, top, right, bottom = x0 - pad_x, y0 - pad_y, x1 + pad_x, y1 + pad_y
+        rect = np.array([[left, top], [right, top], [right, bottom], [left, bottom]], dtype=np.float32)
+        corners.append(
+            np.asarray(cv2.transform(rect.reshape(-1, 1, 2), back).reshape(4, 2), dtype=np.float32)
+        )
+    return corners
