@@ -126,7 +126,9 @@ def test_sam_globals_merge_into_functions(tmp_path: Path) -> None:
         ({"Unknown": "1"}, "declares no parameter Unknown"),
     ],
 )
-def test_bad_parameter_overrides_are_refused(tmp_path: Path, overrides: dict[str, str], complaint: str) -> None:
+def test_bad_parameter_overrides_are_refused(
+    tmp_path: Path, overrides: dict[str, str], complaint: str
+) -> None:
     with pytest.raises(TemplateError, match=complaint):
         small_stack(tmp_path, **overrides)
 

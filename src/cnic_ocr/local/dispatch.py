@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final, TextIO
-from urllib.parse import unquote_plus
+from urllib.parse import quote_plus, unquote_plus
 
 from cnic_ocr.local.provision import UploadFunction
 from cnic_ocr.pipeline.domain.masking import mask_id_numbers_in
@@ -47,9 +47,12 @@ def as_delivered_by_s3(record: dict[str, Any], facts: PutFacts | None, account_i
     """``record`` (moto's) with the fields every real S3 notification record carries.
 
     Present fields are kept; missing ones are filled from the PUT (request id, sequencer,
-    version) or with the local uploader's identity.
+    version) or with the local uploader's identity. The key is URL-encoded as S3 does it
+    (``+`` for spaces, ``/`` kept); moto also encodes the slashes.
     """
     completed: dict[str, Any] = json.loads(json.dumps(record))
+    obj = completed["s3"]["object"]
+    obj["key"] = quote_plus(unquote_plus(obj["key"]), safe="/")
     completed.setdefault("userIdentity", {"principalId": _LOCAL_PRINCIPAL})
     completed.setdefault("requestParameters", {"sourceIPAddress": _LOCAL_SOURCE_IP})
     request_id = facts.request_id if facts else uuid.uuid4().hex[:16].upper()
@@ -58,7 +61,6 @@ def as_delivered_by_s3(record: dict[str, Any], facts: PutFacts | None, account_i
     )
     bucket = completed["s3"]["bucket"]
     bucket.setdefault("ownerIdentity", {"principalId": account_id})
-    obj = completed["s3"]["object"]
     if facts is not None:
         obj.setdefault("sequencer", facts.sequencer)
         if facts.version_id is not None:

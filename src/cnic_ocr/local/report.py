@@ -25,6 +25,7 @@ NAME_ATTRIBUTES: Final = ("name", "fatherName")
 #: Item attributes that may hold an identity number inside an object key.
 KEY_ATTRIBUTES: Final = ("recordId", "objectKey", "reusedFrom")
 _MAX_CELL: Final = 42
+_MAX_LAST_CELL: Final = 100
 _DESERIALIZER: Final = TypeDeserializer()
 
 
@@ -224,7 +225,14 @@ def summary_line(results: list[UploadOutcome], seconds: float) -> str:
 
 
 def render_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    cells = [[_cell(value) for value in row] for row in rows]
+    """Aligned columns; long cells cut (the last column, usually a note, less so)."""
+    cells = [
+        [
+            _cell(value, _MAX_LAST_CELL if column == len(headers) - 1 else _MAX_CELL)
+            for column, value in enumerate(row)
+        ]
+        for row in rows
+    ]
     widths = [max(len(text) for text in column) for column in zip(headers, *cells, strict=True)]
     lines = [
         "  ".join(text.ljust(width) for text, width in zip(row, widths, strict=True)).rstrip()
@@ -234,9 +242,9 @@ def render_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> st
     return "\n".join(lines)
 
 
-def _cell(value: object) -> str:
+def _cell(value: object, limit: int) -> str:
     text = " ".join(str(value).split())
-    return text if len(text) <= _MAX_CELL else text[: _MAX_CELL - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _shown_key(key: str, prefix: str, show_pii: bool) -> str:
@@ -245,7 +253,10 @@ def _shown_key(key: str, prefix: str, show_pii: bool) -> str:
 
 
 def _note(result: UploadOutcome, record: dict[str, Any]) -> str:
+    """Why it is not OK first, then what the pipeline did on the way."""
     notes: list[str] = []
+    if record.get("status") not in (None, "OK"):
+        notes.append(str(record.get("reason") or record.get("message") or ""))
     if result.dead_lettered:
         notes.append("in the dead-letter queue")
     if record.get("reusedFrom"):
@@ -255,6 +266,4 @@ def _note(result: UploadOutcome, record: dict[str, Any]) -> str:
         notes.append(f"sent {sent // 1000} KB of {size // 1000} KB")
     if record.get("attempts", 0) > 1:
         notes.append(f"{record['attempts']} OCR attempts")
-    if record.get("status") != "OK":
-        notes.append(str(record.get("reason") or record.get("message") or ""))
     return "; ".join(note for note in notes if note)

@@ -45,7 +45,7 @@ from cnic_ocr.local.report import (
     scan_records,
     summary_line,
 )
-from cnic_ocr.local.samples import Upload, default_samples, folder_uploads
+from cnic_ocr.local.samples import Upload, default_samples, folder_uploads, has_files
 from cnic_ocr.local.services import MotoServer, OcrServer, ServiceError, free_port, ocr_url
 from cnic_ocr.local.template import Stack, TemplateError, load_template
 from cnic_ocr.pipeline.domain.masking import mask_id_numbers_in
@@ -94,8 +94,9 @@ class RunResult:
     prefix: str
     records_table: str
     bus: str
-    missing_notifications: set[str]
     logs: list[Path]
+    #: what went wrong with the local infrastructure during the run (the exit code is then 1)
+    problems: list[str]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -109,6 +110,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.images is not None and not args.images.is_dir():
         print(f"cnic-local: --images {args.images}: not a directory", file=sys.stderr)
         return 2
+    if args.images is not None and not has_files(args.images):
+        print(f"cnic-local: --images {args.images}: no (non-hidden) files in it", file=sys.stderr)
+        return 2
     with _termination_as_interrupt():
         try:
             result = run(args.template, args.work_dir, args.images, overrides, progress)
@@ -121,13 +125,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         except (BotoCoreError, ClientError) as exc:
             progress(f"error: a call to the AWS stand-in (moto) failed: {exc}")
             return 1
-    _print_result(result, progress, as_json=args.json, show_pii=args.show_pii)
-    unsettled = [item.key for item in result.outcomes if not item.settled]
-    if result.missing_notifications or unsettled:
-        keys = sorted(result.missing_notifications | set(unsettled))
-        progress(f"error: {len(keys)} upload(s) have no outcome: {', '.join(map(mask_id_numbers_in, keys))}")
-        return 1
-    return 0
+    try:
+        _print_result(result, progress, as_json=args.json, show_pii=args.show_pii)
+    except BrokenPipeError:  # the reader went away (``| head``): the rest is not wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    unsettled = [mask_id_numbers_in(item.key) for item in result.outcomes if not item.settled]
+    if unsettled:
+        result.problems.append(f"{len(unsettled)} upload(s) have no outcome: {', '.join(unsettled)}")
+    for problem in result.problems:
+        progress(f"error: {problem}")
+    return 1 if result.problems else 0
 
 
 def run(
@@ -173,7 +180,7 @@ def run(
 
         load_started = time.monotonic()
         ocr.wait_ready()
-        progress(f"OCR API server ready ({time.monotonic() - load_started:.1f} s more to load)")
+        progress(f"OCR API server ready (waited {time.monotonic() - load_started:.1f} s for the model)")
 
         keys = list(put_facts)
         dispatcher = Dispatcher(
@@ -188,7 +195,13 @@ def run(
             account_id=stack.account_id,
         )
         missing = dispatcher.run(keys, _delivery_reporter(len(keys), trigger.prefix, progress))
-        return _read_back(deployment, clients, keys, missing, [function_log_path, ocr_log])
+        result = _read_back(deployment, clients, keys, [function_log_path, ocr_log])
+        if missing:
+            shown = ", ".join(sorted(map(mask_id_numbers_in, missing)))
+            result.problems.append(f"no S3 notification arrived for {len(missing)} upload(s): {shown}")
+        if (ocr_end := ocr.exited()) is not None:
+            result.problems.append(f"the OCR API server stopped during the run: {ocr_end}")
+        return result
 
 
 def _uploads(images: Path | None, progress: Progress) -> list[Upload]:
@@ -197,8 +210,6 @@ def _uploads(images: Path | None, progress: Progress) -> list[Upload]:
         progress(f"generated {len(uploads)} sample uploads (synthetic cards and bad inputs)")
         return uploads
     uploads = folder_uploads(images)
-    if not uploads:
-        raise LocalRunError(f"no files in {images}")
     progress(f"read {len(uploads)} files from {images}")
     return uploads
 
@@ -295,7 +306,6 @@ def _read_back(
     deployment: LocalDeployment,
     clients: Callable[[str], Any],
     keys: list[str],
-    missing: set[str],
     logs: list[Path],
 ) -> RunResult:
     function = deployment.function
@@ -314,7 +324,7 @@ def _read_back(
         dead_letters,
     )
     bus = function.environment.get(EVENT_BUS_VARIABLE, "default")
-    return RunResult(results, function.trigger.prefix, table, bus, missing, logs)
+    return RunResult(results, function.trigger.prefix, table, bus, logs, problems=[])
 
 
 def _print_result(result: RunResult, progress: Progress, *, as_json: bool, show_pii: bool) -> None:
@@ -324,7 +334,7 @@ def _print_result(result: RunResult, progress: Progress, *, as_json: bool, show_
             print(line)
         progress(summary)
         return
-    masked = "" if show_pii else "; identity numbers and names masked (--show-pii shows them)"
+    masked = "" if show_pii else "; identity numbers and names masked, --show-pii shows them"
     print(f"\nRecords in table {result.records_table} (keys under {result.prefix}{masked})")
     print(records_table(result.outcomes, prefix=result.prefix, show_pii=show_pii))
     print(f"\nEvents published on bus {result.bus}")

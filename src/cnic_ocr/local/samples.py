@@ -25,7 +25,7 @@ _GENERATED: Final = (
     ("clean", 0, "clean-0"),
     ("clean", 4, "clean-4"),
     ("phone", 3, "phone-3"),
-    ("phone", 4, "phone photo 4"),
+    ("phone", 7, "phone photo 7"),
     ("rotated", 1, "rotated-1"),
     ("negative", 6, "not-a-card-6"),
 )
@@ -83,6 +83,11 @@ def folder_uploads(folder: Path) -> list[Upload]:
         )
         for path in _files(root)
     ]
+
+
+def has_files(folder: Path) -> bool:
+    """Whether :func:`folder_uploads` would upload anything."""
+    return next(_files(folder.resolve()), None) is not None
 
 
 def _files(root: Path) -> Iterator[Path]:

@@ -129,7 +129,7 @@ class OcrServer:
     def wait_ready(self, timeout: float = OCR_START_TIMEOUT_SECONDS) -> None:
         """Until a keyed request without an image gets the contract's INVALID_REQUEST answer."""
         wait_until(
-            self._answers, timeout=timeout, what=f"OCR API server (log: {self.log_path})", alive=self._death
+            self._answers, timeout=timeout, what=f"OCR API server (log: {self.log_path})", alive=self.exited
         )
 
     def _answers(self) -> bool:
@@ -143,7 +143,8 @@ class OcrServer:
             raise ServiceError(f"the OCR API server on {self.url} refuses the generated key")
         return answer.status_code == 200 and answer.json().get("status") == "INVALID_REQUEST"
 
-    def _death(self) -> str | None:
+    def exited(self) -> str | None:
+        """None while the process runs (or before it started); else how it ended, with its last log lines."""
         if self._process is None or self._process.poll() is None:
             return None
         return f"exit code {self._process.returncode}; last lines of {self.log_path}:\n{self.log_tail()}"
@@ -165,3 +166,7 @@ class OcrServer:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        except KeyboardInterrupt:  # a second Ctrl-C: no more waiting
+            process.kill()
+            process.wait()
+            raise
