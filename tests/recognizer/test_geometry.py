@@ -11,6 +11,7 @@ from cnic_ocr.recognizer.geometry import (
     find_card,
     order_corners,
     rectify,
+    rectify_matrix,
 )
 
 
@@ -44,7 +45,7 @@ def test_rectified_card_is_landscape_with_content_in_place() -> None:
     scene, _ = scene_with_card(0)
     found = find_card(scene)
     assert found is not None
-    card = rectify(scene, found.corners)
+    card = rectify(scene, rectify_matrix(found.corners))
     assert card.shape == (CARD_HEIGHT, CARD_WIDTH, 3)
     top_left = card[: CARD_HEIGHT // 4, : CARD_WIDTH // 4].mean()
     bottom_right = card[-CARD_HEIGHT // 4 :, -CARD_WIDTH // 4 :].mean()
