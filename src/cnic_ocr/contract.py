@@ -43,6 +43,18 @@ BILLED_STATUSES = frozenset({OcrStatus.OK, OcrStatus.FAIL})
 #: Largest decoded image the contract accepts ("image larger than 2M").
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
 
+#: The success example of the contract, verbatim (a fictitious person).
+EXAMPLE_FIELDS: dict[str, str] = {
+    "idNumber": "33100-7411692-4",
+    "name": "Janat Mirza",
+    "fatherName": "Mirza Anjum Kamal",
+    "gender": "F",
+    "country": "Pakistan",
+    "birthDay": "20010914",
+    "issueDay": "20200309",
+    "expiryDay": "20300309",
+}
+
 IdNumber = Annotated[str, StringConstraints(pattern=r"^\d{5}-\d{7}-\d$")]
 CompactDate = Annotated[str, StringConstraints(pattern=r"^\d{8}$")]
 

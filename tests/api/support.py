@@ -18,22 +18,14 @@ from typing import Any
 from PIL import Image
 
 from cnic_ocr.api.core import OCR_PATH, ApiRequest
+from cnic_ocr.contract import EXAMPLE_FIELDS
 
 REPO = Path(__file__).resolve().parents[2]
 EVENTS = REPO / "events"
 API_KEY = "test-key-0123456789abcdef"
 OTHER_KEY = "second-key-fedcba9876543210"
 
-OK_FIELDS = {
-    "idNumber": "33100-7411692-4",
-    "name": "Janat Mirza",
-    "fatherName": "Mirza Anjum Kamal",
-    "gender": "F",
-    "country": "Pakistan",
-    "birthDay": "20010914",
-    "issueDay": "20200309",
-    "expiryDay": "20300309",
-}
+OK_FIELDS = dict(EXAMPLE_FIELDS)
 
 
 @dataclass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from cnic_ocr.contract import EXAMPLE_FIELDS
 from cnic_ocr.local.report import (
     UploadOutcome,
     json_lines,
@@ -14,16 +15,7 @@ from cnic_ocr.local.report import (
     summary_line,
 )
 
-FIELDS = {
-    "idNumber": "33100-7411692-4",
-    "name": "Janat Mirza",
-    "fatherName": "Mirza Anjum Kamal",
-    "gender": "F",
-    "country": "Pakistan",
-    "birthDay": "20010914",
-    "issueDay": "20200309",
-    "expiryDay": "20300309",
-}
+FIELDS = dict(EXAMPLE_FIELDS)
 KEY = "uploads/cards/33100-7411692-4.jpg"
 OK_RECORD = {"recordId": f"b/{KEY}", "bucket": "b", "objectKey": KEY, "status": "OK", **FIELDS}
 

@@ -17,7 +17,7 @@ import numpy as np
 import yaml
 from PIL import Image, ImageDraw, ImageFont
 
-from cnic_ocr.contract import CnicFields, ErrorResponse, OcrStatus, OkResponse
+from cnic_ocr.contract import EXAMPLE_FIELDS, CnicFields, ErrorResponse, OcrStatus, OkResponse
 from cnic_ocr.pipeline.domain.events import PipelineEvent
 from cnic_ocr.pipeline.domain.models import ObjectInfo, ProcessingRecord, RecordStatus
 from cnic_ocr.pipeline.domain.ports import ObjectNotFoundError, OcrAnswer, OcrCallError, StoredObject
@@ -42,16 +42,7 @@ OCR_URL = "https://ocr.example.test"
 OCR_ENDPOINT = OCR_URL + "/v1/pk_ocr/general"
 EVENT_SOURCE = "cnic-ocr.upload-pipeline"
 
-FIELDS = {
-    "idNumber": "33100-7411692-4",
-    "name": "Janat Mirza",
-    "fatherName": "Mirza Anjum Kamal",
-    "gender": "F",
-    "country": "Pakistan",
-    "birthDay": "20010914",
-    "issueDay": "20200309",
-    "expiryDay": "20300309",
-}
+FIELDS = dict(EXAMPLE_FIELDS)
 MASKED_ID = "33100-*******-4"
 OK_BODY = {"status": "OK", "message": FIELDS}
 
