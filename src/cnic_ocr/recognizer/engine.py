@@ -45,7 +45,7 @@ class ReadText:
 class OcrEngine:
     """Loads the models once; detection, orientation and recognition as separate calls."""
 
-    def __init__(self, threads: int = 0) -> None:
+    def __init__(self) -> None:
         started = time.perf_counter()
         params: dict[str, object] = {
             "Global.log_level": "error",
@@ -57,8 +57,6 @@ class OcrEngine:
             "Rec.rec_batch_num": 1,
             "Rec.rec_img_shape": [3, 48, 96],
         }
-        if threads > 0:
-            params["EngineConfig.onnxruntime.intra_op_num_threads"] = threads
         logging.getLogger("RapidOCR").setLevel(logging.ERROR)
         ocr = RapidOCR(params=params)
         # rapidocr 3.10 builds each stage on first use; build them now, at cold start.
