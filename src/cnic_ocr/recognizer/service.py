@@ -8,7 +8,6 @@ fails, turns the answer into a FAIL: a wrong OK is worse than a FAIL.
 
 from __future__ import annotations
 
-import logging
 import math
 import threading
 import time
@@ -53,11 +52,9 @@ from cnic_ocr.recognizer.views import (
     whole_frame_if_card_shaped,
 )
 
-logger = logging.getLogger(__name__)
-
 #: Images are processed at most this large (long side); cards stay well above 1000 px.
 MAX_WORK_SIDE = 2000
-#: A read with fewer front labels than this and no header words is "not identity card".
+#: A CNIC front shows at least this many of its labels (one of them a CNIC-only label).
 MIN_LABELS_FOR_FRONT = 3
 #: Text blocks tried as the card when no outline was found (each costs a detection and a read).
 MAX_TEXT_CANDIDATES = 3
