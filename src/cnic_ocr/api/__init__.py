@@ -2,4 +2,6 @@
 
 ``core`` answers requests; ``wsgi``/``server`` serve it locally on waitress; ``apigateway``/
 ``lambda_handler`` serve it on AWS Lambda behind API Gateway; ``openapi.yaml`` documents it.
+The mobile uploads routes (``uploads``, ``uploads_aws``, ``uploads_lambda``,
+``openapi-uploads.yaml``; docs/mobile.md) are served behind the same keys.
 """

@@ -89,6 +89,16 @@ class ApiResponse:
     body: bytes
 
 
+class MoreRoutes(Protocol):
+    """Routes served behind the same key check, e.g. the mobile uploads (``uploads.UploadsApi``)."""
+
+    def serves(self, path: str) -> bool: ...
+
+    def answer(self, request: ApiRequest, api_key: str) -> tuple[ApiResponse, str | None]:
+        """The response and the status to log; ``api_key`` is the accepted (or upstream-checked) key."""
+        ...
+
+
 class InvalidRequestError(Exception):
     """The request's parameters are wrong; answered with INVALID_REQUEST (not billed)."""
 
@@ -142,6 +152,7 @@ class OcrApi:
         api_keys: Sequence[str] | None,
         max_body_bytes: int = MAX_REQUEST_BODY_BYTES,
         recognition_slots: int | None = None,
+        more_routes: MoreRoutes | None = None,
     ) -> None:
         if api_keys is not None and not api_keys:
             raise ValueError("api_keys is empty: pass at least one key, or None when checked upstream")
@@ -151,8 +162,9 @@ class OcrApi:
         # onnxruntime already spreads one recognition over every core; more at once only
         # oversubscribe the CPU (slower for everyone, more memory). None: no limit.
         self._slots = None if recognition_slots is None else threading.BoundedSemaphore(recognition_slots)
-        self._keys = None if api_keys is None else tuple(key.encode("utf-8") for key in api_keys)
+        self._keys = encode_keys(api_keys)
         self._max_body_bytes = max_body_bytes
+        self._more_routes = more_routes
 
     def handle(self, request: ApiRequest) -> ApiResponse:
         """Answer one request; never raises (an unexpected error becomes INNER_ERROR, HTTP 500)."""
@@ -181,8 +193,11 @@ class OcrApi:
     def _answer(self, request: ApiRequest) -> tuple[ApiResponse, str | None, float | None]:
         headers = {name.lower(): value for name, value in request.headers.items()}
         request_id = request.request_id
-        if not self._key_accepted(headers.get(API_KEY_HEADER)):
+        if not key_accepted(self._keys, headers.get(API_KEY_HEADER)):
             return http_error_response(HTTPStatus.FORBIDDEN, request_id), None, None
+        if self._more_routes is not None and self._more_routes.serves(request.path):
+            response, status = self._more_routes.answer(request, headers.get(API_KEY_HEADER, ""))
+            return response, status, None
         if request.path != OCR_PATH:
             return http_error_response(HTTPStatus.NOT_FOUND, request_id), None, None
         if request.method not in ALLOWED_METHODS:
@@ -208,16 +223,23 @@ class OcrApi:
         timing = {"Server-Timing": f"queue;dur={queue_ms}, recognize;dur={recognize_ms}"}
         return json_response(status_code, body, request_id, timing), body["status"], recognize_ms
 
-    def _key_accepted(self, presented: str | None) -> bool:
-        if self._keys is None:
-            return True
-        if presented is None:
-            return False
-        candidate = presented.encode("utf-8", errors="replace")
-        accepted = False
-        for key in self._keys:  # every key is compared, so timing does not tell which one matched
-            accepted |= hmac.compare_digest(candidate, key)
-        return accepted
+
+def encode_keys(api_keys: Sequence[str] | None) -> tuple[bytes, ...] | None:
+    """The accepted keys as bytes for :func:`key_accepted` (``None``: checked upstream)."""
+    return None if api_keys is None else tuple(key.encode("utf-8") for key in api_keys)
+
+
+def key_accepted(keys: tuple[bytes, ...] | None, presented: str | None) -> bool:
+    """Whether ``presented`` is one of ``keys``, in constant time; ``keys=None`` accepts anything."""
+    if keys is None:
+        return True
+    if presented is None:
+        return False
+    candidate = presented.encode("utf-8", errors="replace")
+    accepted = False
+    for key in keys:  # every key is compared, so timing does not tell which one matched
+        accepted |= hmac.compare_digest(candidate, key)
+    return accepted
 
 
 def contract_body(raw: Mapping[str, Any], *, details: bool) -> dict[str, Any]:

@@ -19,7 +19,14 @@ from waitress.parser import HTTPRequestParser
 from waitress.server import BaseWSGIServer, create_server
 from waitress.task import ErrorTask
 
-from cnic_ocr.api.core import MAX_REQUEST_BODY_BYTES, OcrApi, Recognizer, http_error_response, logger
+from cnic_ocr.api.core import (
+    MAX_REQUEST_BODY_BYTES,
+    MoreRoutes,
+    OcrApi,
+    Recognizer,
+    http_error_response,
+    logger,
+)
 from cnic_ocr.api.wsgi import OcrWsgiApp
 
 #: How long a stopping server lets the requests in flight finish (container runtimes usually
@@ -40,18 +47,21 @@ def serve(
     threads: int = DEFAULT_THREADS,
     recognition_slots: int = DEFAULT_RECOGNITION_SLOTS,
     recognizer: Recognizer | None = None,
+    more_routes: MoreRoutes | None = None,
 ) -> None:
     """Serve ``POST /v1/pk_ocr/general`` on ``host:port`` until SIGTERM/SIGINT.
 
     ``api_keys`` are the accepted ``X-API-Key`` values (at least one). ``port=0`` picks a free
     port; the address is logged (``"message": "serving"``, ``"url"``). ``recognizer`` defaults
     to the process-wide real one, created (model loaded) before the first connection.
+    ``more_routes`` adds routes behind the same keys, e.g. the mobile uploads
+    (``cnic_ocr.api.uploads_aws.build_uploads_api()``).
     """
     if recognizer is None:
         from cnic_ocr.recognizer import get_recognizer  # imported here: it loads onnxruntime and OpenCV
 
         recognizer = get_recognizer()
-    api = OcrApi(recognizer, api_keys=api_keys, recognition_slots=recognition_slots)
+    api = OcrApi(recognizer, api_keys=api_keys, recognition_slots=recognition_slots, more_routes=more_routes)
     socket_map: dict[int, Any] = {}
     server = create_server(
         OcrWsgiApp(api),

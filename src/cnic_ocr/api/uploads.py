@@ -1,0 +1,373 @@
+"""The mobile uploads API, framework-free: ask for an upload slot, post the photo to S3, poll the result.
+
+A mobile app never streams photos through a backend and never holds AWS credentials.
+``POST /v1/uploads`` hands out an S3 presigned POST for one object key under the upload
+prefix; the app posts the photo straight to S3; the upload pipeline (``cnic_ocr.pipeline``)
+records the OCR answer under ``recordId = <bucket>/<key>``; ``GET /v1/uploads/{uploadId}``
+answers ``{"status": "PENDING"}`` until that record exists, then the record in the OCR
+contract's body shape, so a client parses one shape.
+
+Tenancy without writing anything at POST time: the upload id carries an HMAC that binds it to
+the id of the API key that asked for it (an HMAC of the key, never the key) and to the slot's
+expiry. Another key's look-up fails that check and gets the same 404 as an unknown id, so the
+fields are only ever shown to the key that owns the upload. The key id is also stored on the
+S3 object as metadata (pinned by the POST policy), for audit.
+
+Served behind the OCR API's key check (``OcrApi(..., more_routes=UploadsApi(...))``, the local
+server) or alone (:meth:`UploadsApi.handle`, the Lambda function behind API Gateway).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import re
+import secrets
+import struct
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from http import HTTPStatus
+from typing import Any, Protocol
+
+from cnic_ocr.api.core import (
+    API_KEY_HEADER,
+    JSON_MEDIA_TYPE,
+    ApiRequest,
+    ApiResponse,
+    InvalidRequestError,
+    encode_keys,
+    json_response,
+    key_accepted,
+    logger,
+)
+from cnic_ocr.contract import MSG_NOT_IDENTITY_CARD, OcrStatus, error_body, ok_body
+from cnic_ocr.pipeline.domain.models import ProcessingRecord, RecordStatus
+
+UPLOADS_PATH = "/v1/uploads"
+_UPLOAD_PATH = re.compile(r"/v1/uploads/(?P<upload_id>[^/]+)")
+
+#: Image types a slot can be asked for: what the recognizer reads (jpeg, png, bmp) and what the
+#: pipeline converts (HEIC/HEIF, WebP). The POST policy pins the one asked for (a policy cannot
+#: say "one of"), so S3 refuses a post declaring another type.
+UPLOAD_CONTENT_TYPES = ("image/jpeg", "image/png", "image/bmp", "image/heic", "image/heif", "image/webp")
+DEFAULT_CONTENT_TYPE = "image/jpeg"
+_CONTENT_TYPE_ALIASES = {"image/jpg": "image/jpeg", "image/x-ms-bmp": "image/bmp"}
+CONTENT_TYPE_FIELD = "contentType"
+
+MIN_UPLOAD_BYTES = 1
+#: The pipeline downscales what it receives to what the OCR API takes, so phones may send their
+#: photos as they are (12 MP JPEGs are 3-5 MB, HEICs 1-3 MB).
+DEFAULT_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+DEFAULT_SLOT_SECONDS = 300
+#: S3 metadata (a POST form field pinned by the policy) holding the id of the key that asked.
+KEY_ID_FIELD = "x-amz-meta-api-key-id"
+#: After a slot expires, how long an absent object still counts as an upload in flight before the
+#: slot is reported EXPIRED (a design margin for a slow client's post, not a measured figure).
+EXPIRY_GRACE_SECONDS = 600
+#: A slot request is ``{}`` or ``{"contentType": ...}``; anything longer is not one.
+MAX_SLOT_REQUEST_BYTES = 1024
+
+
+class SlotStatus(StrEnum):
+    """Answers of ``GET /v1/uploads/{id}`` beside the contract's statuses."""
+
+    PENDING = "PENDING"
+    EXPIRED = "EXPIRED"
+
+
+MSG_SLOT_EXPIRED = "no image arrived before the upload slot expired"
+
+
+class UnsupportedImageTypeError(Exception):
+    """The slot asks for a content type outside :data:`UPLOAD_CONTENT_TYPES`."""
+
+
+class RecordBreaksContractError(RuntimeError):
+    """A stored record cannot be shown in the contract's shape (answered INNER_ERROR)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PostPolicy:
+    """What the presigned POST must allow: one key, one content type, a size range, a lifetime."""
+
+    bucket: str
+    key: str
+    content_type: str
+    min_bytes: int
+    max_bytes: int
+    expires_in: int
+    metadata: Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class PresignedPost:
+    """Where to post and the form fields to send before the ``file`` field."""
+
+    url: str
+    fields: dict[str, str]
+
+
+class Presigner(Protocol):
+    def presign_post(self, policy: PostPolicy) -> PresignedPost: ...
+
+
+class RecordLookup(Protocol):
+    """The pipeline's records (``recordId`` = ``<bucket>/<key>``)."""
+
+    def get(self, record_id: str) -> ProcessingRecord | None: ...
+
+
+class UploadedObjects(Protocol):
+    def exists(self, bucket: str, key: str) -> bool: ...
+
+
+class Clock(Protocol):
+    def now_epoch(self) -> float: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SlotSettings:
+    bucket: str
+    prefix: str = "uploads/"
+    slot_seconds: int = DEFAULT_SLOT_SECONDS
+    max_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
+
+    def __post_init__(self) -> None:
+        if self.slot_seconds < 1:
+            raise ValueError("slot_seconds must be at least 1")
+        if self.max_bytes < MIN_UPLOAD_BYTES:
+            raise ValueError(f"max_bytes must be at least {MIN_UPLOAD_BYTES}")
+        if self.prefix.startswith("/"):
+            raise ValueError("prefix is an S3 key prefix and never starts with '/'")
+
+
+class UploadIdSigner:
+    """Upload ids that prove which key asked for them and until when the slot is open.
+
+    An id is base64url (no padding) of 12 random bytes, the expiry (uint32 epoch seconds) and
+    the first 16 bytes of HMAC-SHA256(secret, key id | nonce | expiry). Rotating the secret
+    turns every id issued before into an unknown one (404).
+    """
+
+    _NONCE_BYTES = 12
+    _TAG_BYTES = 16
+    _PACKED_BYTES = _NONCE_BYTES + 4 + _TAG_BYTES
+    ID_LENGTH = 43  # base64 of 32 bytes without its one padding character
+    ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{43}")
+
+    def __init__(self, secret: bytes) -> None:
+        if len(secret) < 16:
+            raise ValueError("the upload id secret must be at least 16 bytes")
+        self._secret = secret
+
+    def key_id(self, api_key: str) -> str:
+        """The stored id of an API key: not the key, and not checkable against guesses without the secret."""
+        digest = hmac.new(self._secret, b"cnic-ocr/api-key-id/v1\0" + api_key.encode("utf-8"), hashlib.sha256)
+        return digest.hexdigest()[:32]
+
+    def issue(self, key_id: str, expires_at: int) -> str:
+        nonce = secrets.token_bytes(self._NONCE_BYTES)
+        expiry = struct.pack(">I", expires_at)
+        packed = nonce + expiry + self._tag(key_id, nonce, expiry)
+        return base64.urlsafe_b64encode(packed).decode("ascii").rstrip("=")
+
+    def expiry_of(self, upload_id: str, key_id: str) -> int | None:
+        """The slot's expiry if ``upload_id`` was issued to ``key_id`` by this secret, else None."""
+        if not self.ID_PATTERN.fullmatch(upload_id):
+            return None
+        packed = base64.urlsafe_b64decode(upload_id + "=")
+        # Two spellings decode to the same bytes when the last character's unused bits differ;
+        # only the issued one names the object, so the others are unknown ids.
+        if base64.urlsafe_b64encode(packed).decode("ascii").rstrip("=") != upload_id:
+            return None
+        nonce = packed[: self._NONCE_BYTES]
+        expiry = packed[self._NONCE_BYTES : self._NONCE_BYTES + 4]
+        if not hmac.compare_digest(packed[self._NONCE_BYTES + 4 :], self._tag(key_id, nonce, expiry)):
+            return None
+        (expires_at,) = struct.unpack(">I", expiry)
+        return int(expires_at)
+
+    def _tag(self, key_id: str, nonce: bytes, expiry: bytes) -> bytes:
+        message = b"cnic-ocr/upload-id/v1\0" + key_id.encode("ascii") + b"\0" + nonce + expiry
+        return hmac.new(self._secret, message, hashlib.sha256).digest()[: self._TAG_BYTES]
+
+
+class UploadsApi:
+    """``POST /v1/uploads`` and ``GET /v1/uploads/{uploadId}``.
+
+    ``api_keys`` are checked only by :meth:`handle` (``None``: checked upstream, by API
+    Gateway); :meth:`answer` is called after the OCR API's own key check.
+    """
+
+    def __init__(
+        self,
+        *,
+        presigner: Presigner,
+        records: RecordLookup,
+        objects: UploadedObjects,
+        signer: UploadIdSigner,
+        settings: SlotSettings,
+        clock: Clock,
+        api_keys: Sequence[str] | None = None,
+    ) -> None:
+        if api_keys is not None and not api_keys:
+            raise ValueError("api_keys is empty: pass at least one key, or None when checked upstream")
+        self._presigner = presigner
+        self._records = records
+        self._objects = objects
+        self._signer = signer
+        self._settings = settings
+        self._clock = clock
+        self._keys = encode_keys(api_keys)
+
+    def serves(self, path: str) -> bool:
+        return path == UPLOADS_PATH or path.startswith(UPLOADS_PATH + "/")
+
+    def handle(self, request: ApiRequest) -> ApiResponse:
+        """Answer one request on its own (key check included); never raises."""
+        started = time.perf_counter()
+        status: str | None = None
+        try:
+            presented = {name.lower(): value for name, value in request.headers.items()}.get(API_KEY_HEADER)
+            if not presented or not key_accepted(self._keys, presented):
+                response = _refusal(HTTPStatus.FORBIDDEN, request.request_id)
+            elif not self.serves(request.path):
+                response = _refusal(HTTPStatus.NOT_FOUND, request.request_id)
+            else:
+                response, status = self.answer(request, presented)
+        except Exception:
+            logger.exception("unexpected error", extra={"request_id": request.request_id})
+            response = json_response(500, error_body(OcrStatus.INNER_ERROR), request.request_id)
+            status = OcrStatus.INNER_ERROR.value
+        logger.info(
+            "request answered",
+            extra={
+                "request_id": request.request_id,
+                "method": request.method,
+                "path": request.path[:200],
+                "http_status": response.status_code,
+                "upload_status": status,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+            },
+        )
+        return response
+
+    def answer(self, request: ApiRequest, api_key: str) -> tuple[ApiResponse, str | None]:
+        """Route, check the parameters, answer. Raises only on a failing adapter (-> INNER_ERROR)."""
+        request_id = request.request_id
+        if not api_key:  # no key, no owner (only possible when the key was "checked upstream")
+            return _refusal(HTTPStatus.FORBIDDEN, request_id), None
+        item = _UPLOAD_PATH.fullmatch(request.path)
+        if request.path != UPLOADS_PATH and item is None:
+            return _refusal(HTTPStatus.NOT_FOUND, request_id), None
+        allowed = "POST" if item is None else "GET"
+        if request.method != allowed:
+            return _refusal(HTTPStatus.METHOD_NOT_ALLOWED, request_id, allow=allowed), None
+        if request.query:  # no query parameter is defined on either route
+            return json_response(400, error_body(OcrStatus.INVALID_REQUEST), request_id), None
+        key_id = self._signer.key_id(api_key)
+        if item is None:
+            return self._issue_slot(request, key_id)
+        return self._look_up(item["upload_id"], key_id, request_id)
+
+    def _issue_slot(self, request: ApiRequest, key_id: str) -> tuple[ApiResponse, str | None]:
+        request_id = request.request_id
+        headers = {name.lower(): value for name, value in request.headers.items()}
+        try:
+            content_type = requested_content_type(headers.get("content-type", ""), request.body)
+        except InvalidRequestError:
+            return json_response(400, error_body(OcrStatus.INVALID_REQUEST), request_id), None
+        except UnsupportedImageTypeError:
+            return json_response(400, error_body(OcrStatus.IMAGE_INVALID_FORMAT), request_id), None
+        settings = self._settings
+        expires_at = int(self._clock.now_epoch()) + settings.slot_seconds
+        upload_id = self._signer.issue(key_id, expires_at)
+        post = self._presigner.presign_post(
+            PostPolicy(
+                bucket=settings.bucket,
+                key=self.object_key(upload_id),
+                content_type=content_type,
+                min_bytes=MIN_UPLOAD_BYTES,
+                max_bytes=settings.max_bytes,
+                expires_in=settings.slot_seconds,
+                metadata={KEY_ID_FIELD: key_id},
+            )
+        )
+        logger.info(
+            "upload slot issued",
+            extra={"request_id": request_id, "upload_id": upload_id, "api_key_id": key_id},
+        )
+        body = {
+            "uploadId": upload_id,
+            "url": post.url,
+            "fields": post.fields,
+            "expiresIn": settings.slot_seconds,
+        }
+        location = {"Location": f"{UPLOADS_PATH}/{upload_id}"}
+        return json_response(HTTPStatus.CREATED, body, request_id, location), None
+
+    def _look_up(self, upload_id: str, key_id: str, request_id: str) -> tuple[ApiResponse, str | None]:
+        expires_at = self._signer.expiry_of(upload_id, key_id)
+        if expires_at is None:  # unknown, or another key's: the same answer
+            return _refusal(HTTPStatus.NOT_FOUND, request_id), None
+        key = self.object_key(upload_id)
+        record = self._records.get(f"{self._settings.bucket}/{key}")
+        if record is not None:
+            body = result_body(record)
+        elif self._clock.now_epoch() <= expires_at + EXPIRY_GRACE_SECONDS or self._objects.exists(
+            self._settings.bucket, key
+        ):
+            body = {"status": SlotStatus.PENDING.value}
+        else:
+            body = {"status": SlotStatus.EXPIRED.value, "message": MSG_SLOT_EXPIRED}
+        return json_response(200, body, request_id), str(body["status"])
+
+    def object_key(self, upload_id: str) -> str:
+        return self._settings.prefix + upload_id
+
+
+def requested_content_type(content_type: str, body: bytes) -> str:
+    """The image type a slot is asked for: an empty body means JPEG, else ``{"contentType": ...}``."""
+    if len(body) > MAX_SLOT_REQUEST_BYTES:
+        raise InvalidRequestError
+    if not body.strip():
+        return DEFAULT_CONTENT_TYPE
+    if content_type.split(";", 1)[0].strip().lower() not in ("", JSON_MEDIA_TYPE):
+        raise InvalidRequestError
+    try:
+        document = json.loads(body)
+    except (ValueError, RecursionError):
+        raise InvalidRequestError from None
+    if not isinstance(document, dict) or not document.keys() <= {CONTENT_TYPE_FIELD}:
+        raise InvalidRequestError
+    asked = document.get(CONTENT_TYPE_FIELD, DEFAULT_CONTENT_TYPE)
+    if not isinstance(asked, str):
+        raise InvalidRequestError
+    value = asked.strip().lower()
+    value = _CONTENT_TYPE_ALIASES.get(value, value)
+    if value not in UPLOAD_CONTENT_TYPES:
+        raise UnsupportedImageTypeError
+    return value
+
+
+def result_body(record: ProcessingRecord) -> dict[str, Any]:
+    """A record in the contract's shape. ERROR (no final answer yet) is INNER_ERROR: poll again later."""
+    if record.status is RecordStatus.OK:
+        if record.fields is None:
+            raise RecordBreaksContractError(f"OK record {record.record_id!r} has no fields")
+        return ok_body(record.fields)
+    if record.status is RecordStatus.ERROR:
+        return error_body(OcrStatus.INNER_ERROR)
+    status = OcrStatus(record.status.value)
+    # FAIL has two verbatim messages; every other status has one (error_body's default).
+    message = record.message if status is OcrStatus.FAIL and record.message == MSG_NOT_IDENTITY_CARD else None
+    return error_body(status, message)
+
+
+def _refusal(status: HTTPStatus, request_id: str, *, allow: str | None = None) -> ApiResponse:
+    extra = {"Allow": allow} if allow else None
+    return json_response(status, {"message": status.phrase}, request_id, extra)
