@@ -34,7 +34,7 @@ $(SAM_VENV)/.installed:
 venv: $(VENV)/.installed $(SAM_VENV)/.installed
 
 run: $(VENV)/.installed
-	$(VENV)/bin/cnic-local run $(if $(IMAGES),--images "$(IMAGES)")
+	$(VENV)/bin/cnic-local run $(if $(IMAGES),--images "$(IMAGES)") $(if $(SERVE),--serve)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check src tests bench

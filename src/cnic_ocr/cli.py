@@ -28,6 +28,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--api-key-file", type=Path, help="file with one API key per line (default: $CNIC_OCR_API_KEYS)"
     )
+    serve.add_argument(
+        "--uploads",
+        action="store_true",
+        help="also serve POST /v1/uploads and GET /v1/uploads/{uploadId} (settings from the environment)",
+    )
     return parser
 
 
@@ -50,7 +55,7 @@ def _recognize(files: Sequence[str], details: bool) -> int:
     return 2 if unreadable else 0
 
 
-def _serve(host: str, port: int, key_file: Path | None) -> int:
+def _serve(host: str, port: int, key_file: Path | None, uploads: bool) -> int:
     from cnic_ocr.api.keys import ApiKeyConfigError, load_api_keys
     from cnic_ocr.api.server import serve
 
@@ -59,7 +64,18 @@ def _serve(host: str, port: int, key_file: Path | None) -> int:
     except ApiKeyConfigError as exc:
         print(f"cnic-ocr serve: {exc}", file=sys.stderr)
         return 2
-    serve(host, port, keys)
+    more_routes = None
+    if uploads:
+        from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
+
+        from cnic_ocr.api.uploads_aws import build_uploads_api
+
+        try:
+            more_routes = build_uploads_api()
+        except (ValueError, GetParameterError) as exc:  # settings (pydantic) or the signing secret
+            print(f"cnic-ocr serve --uploads: cannot set up the uploads routes: {exc}", file=sys.stderr)
+            return 2
+    serve(host, port, keys, more_routes=more_routes)
     return 0
 
 
@@ -67,7 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "recognize":
         return _recognize(args.files, args.details)
-    return _serve(args.host, args.port, args.api_key_file)
+    return _serve(args.host, args.port, args.api_key_file, args.uploads)
 
 
 if __name__ == "__main__":

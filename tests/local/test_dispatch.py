@@ -131,3 +131,32 @@ def test_the_context_counts_down_from_the_template_timeout() -> None:
     assert context.function_name == "UploadFunction"
     assert context.invoked_function_arn.endswith(":function:UploadFunction")
     assert context.memory_limit_in_mb == 1024
+
+
+def test_serving_delivers_uploads_it_did_not_make_in_order_until_told_to_stop(aws: Clients) -> None:
+    """``--serve``: keys not known in advance, each with a sequencer later than the one before."""
+
+    class RecordingHandler(ScriptedHandler):
+        def __init__(self) -> None:
+            super().__init__(failures=0)
+            self.events: list[dict[str, Any]] = []
+
+        def __call__(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+            self.events.append(event)
+            return super().__call__(event, context)
+
+    handler = RecordingHandler()
+    local = dispatcher(aws, handler, io.StringIO())
+    sqs = aws("sqs")
+    for name in ("first", "second"):
+        record = json.loads(json.dumps(MOTO_RECORD))
+        record["s3"]["object"]["key"] = f"uploads%2F{name}"
+        sqs.send_message(
+            QueueUrl=local.notifications_queue_url, MessageBody=json.dumps({"Records": [record]})
+        )
+    seen: list[Any] = []
+    local.deliver_until(lambda: len(seen) == 2, seen.append)
+    assert [delivery.keys for delivery in seen] == [["uploads/first"], ["uploads/second"]]
+    first, second = (event["Records"][0] for event in handler.events)
+    assert first["s3"]["object"]["sequencer"] < second["s3"]["object"]["sequencer"]
+    assert first["responseElements"]["x-amz-request-id"] != second["responseElements"]["x-amz-request-id"]

@@ -8,13 +8,16 @@ from typing import Any
 
 import pytest
 
+from cnic_ocr.api.uploads_aws import UploadsSettings, build_uploads_api
 from cnic_ocr.local.dispatch import PutFacts, as_delivered_by_s3
 from cnic_ocr.local.provision import (
     API_KEY_SECRET_VARIABLE,
     EMULATED_TYPES,
     EVENT_BUS_VARIABLE,
     OCR_API_URL_VARIABLE,
+    UPLOADS_FUNCTION,
     LocalDeployment,
+    function_environment,
     provision,
 )
 from cnic_ocr.local.runner import RECORDS_TABLE_VARIABLE
@@ -49,6 +52,25 @@ def test_every_emulated_resource_of_the_template_is_created(project_stack: Stack
     not_emulated = {item.logical_id for item in deployment.not_emulated}
     assert created.isdisjoint(not_emulated)
     assert created | not_emulated == {logical_id for logical_id, _ in project_stack.resources()}
+
+
+def test_the_uploads_function_settings_name_what_was_created(
+    project_stack: Stack, aws: Clients, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deployment = deploy(project_stack, aws)
+    environment = function_environment(project_stack, UPLOADS_FUNCTION)
+    assert environment is not None
+    pipeline = deployment.function.environment
+    assert environment["UPLOAD_BUCKET_NAME"] == deployment.function.trigger.bucket
+    assert environment["RECORDS_TABLE_NAME"] == pipeline[RECORDS_TABLE_VARIABLE]
+    assert environment["UPLOAD_PREFIX"] == deployment.function.trigger.prefix
+    assert environment["UPLOAD_ID_SECRET_NAME"] == project_stack.refs["UploadIdSecret"]
+    # The OCR server builds the uploads routes from exactly these variables.
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    assert UploadsSettings().upload_slot_seconds == int(environment["UPLOAD_SLOT_SECONDS"])  # type: ignore[call-arg]
+    assert build_uploads_api().serves("/v1/uploads")
+    assert function_environment(project_stack, "NoSuchFunction") is None
 
 
 def test_tables_have_the_template_keys_indexes_and_ttl(project_stack: Stack, aws: Clients) -> None:

@@ -14,7 +14,7 @@ import contextlib
 import json
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final, TextIO
@@ -140,36 +140,56 @@ class Dispatcher:
         waiting = set(expected_keys)
         last_arrival = time.monotonic()
         while waiting and time.monotonic() - last_arrival < NOTIFICATION_WAIT_SECONDS:
-            answer = self.sqs.receive_message(
-                QueueUrl=self.notifications_queue_url,
-                MaxNumberOfMessages=1,
-                WaitTimeSeconds=1,
-                VisibilityTimeout=max(
-                    30, self.function.timeout_seconds * (1 + self.function.max_retry_attempts)
-                ),
-            )
-            for message in answer.get("Messages", []):
-                delivery = self._deliver(json.loads(message["Body"]))
-                self.sqs.delete_message(
-                    QueueUrl=self.notifications_queue_url, ReceiptHandle=message["ReceiptHandle"]
-                )
+            for delivery in self._receive_and_deliver():
                 if delivery is not None:
                     waiting.difference_update(delivery.keys)
                     on_delivery(delivery)
                 last_arrival = time.monotonic()  # the wait counts from the end of the last delivery
         return waiting
 
+    def deliver_until(self, stop: Callable[[], bool], on_delivery: Callable[[Delivery], None]) -> None:
+        """Delivers every notification that arrives (keys not known in advance) until ``stop()``."""
+        while not stop():
+            for delivery in self._receive_and_deliver():
+                if delivery is not None:
+                    on_delivery(delivery)
+
+    def _receive_and_deliver(self) -> Iterator[Delivery | None]:
+        """Waits up to a second for one notification; delivers it (None: not for the function)."""
+        answer = self.sqs.receive_message(
+            QueueUrl=self.notifications_queue_url,
+            MaxNumberOfMessages=1,
+            WaitTimeSeconds=1,
+            VisibilityTimeout=max(30, self.function.timeout_seconds * (1 + self.function.max_retry_attempts)),
+        )
+        for message in answer.get("Messages", []):
+            delivery = self._deliver(json.loads(message["Body"]))
+            self.sqs.delete_message(
+                QueueUrl=self.notifications_queue_url, ReceiptHandle=message["ReceiptHandle"]
+            )
+            yield delivery
+
     def _deliver(self, body: dict[str, Any]) -> Delivery | None:
         if body.get("Event") == "s3:TestEvent":
             return None  # S3 sends it to a queue when notifications are configured; Lambda never sees it
         records = [
             as_delivered_by_s3(
-                record, self.put_facts.get(unquote_plus(record["s3"]["object"]["key"])), self.account_id
+                record, self._facts(unquote_plus(record["s3"]["object"]["key"])), self.account_id
             )
             for record in body.get("Records", [])
         ]
         event = {"Records": records}
         return self.invoke_async(event)
+
+    def _facts(self, key: str) -> PutFacts:
+        """The runner's own PUT's facts; for an upload it did not make (``--serve``), fresh ones.
+
+        Its sequencer follows every earlier one, as S3's would for a later write.
+        """
+        known = self.put_facts.get(key)
+        if known is not None:
+            return known
+        return PutFacts(request_id=uuid.uuid4().hex[:16].upper(), sequencer=f"{time.time_ns():016X}")
 
     def invoke_async(self, event: dict[str, Any]) -> Delivery:
         """One asynchronous invocation: the first try, the retries, then the on-failure destination."""

@@ -26,6 +26,8 @@ AwsClients = Callable[[str], Any]
 OCR_API_URL_VARIABLE: Final = "OCR_API_URL"
 API_KEY_SECRET_VARIABLE: Final = "API_KEY_SECRET_NAME"  # noqa: S105 - a variable name, not a secret
 EVENT_BUS_VARIABLE: Final = "EVENT_BUS_NAME"
+#: The function serving the mobile uploads routes; locally the OCR API server serves them.
+UPLOADS_FUNCTION: Final = "UploadsApiFunction"
 
 #: Lambda's defaults when the template does not say.
 DEFAULT_TIMEOUT_SECONDS: Final = 3
@@ -182,6 +184,17 @@ def upload_function(stack: Stack, *, overrides: dict[str, str]) -> UploadFunctio
         trigger=_s3_trigger(stack, logical_id, trigger_name, props["Events"][trigger_name]),
         on_failure_queue_arn=_on_failure_queue_arn(stack, logical_id, invoke_config),
     )
+
+
+def function_environment(stack: Stack, logical_id: str) -> dict[str, str] | None:
+    """The resolved ``Environment.Variables`` of a function; None if the template has no such function.
+
+    Call it after :func:`provision`: the variables refer to the resources it created.
+    """
+    if logical_id not in dict(stack.resources()):
+        return None
+    variables: dict[str, Any] = (stack.properties(logical_id).get("Environment") or {}).get("Variables") or {}
+    return {name: stack.resolve_text(value) for name, value in variables.items()}
 
 
 def _s3_events(stack: Stack, logical_id: str) -> list[str]:

@@ -3,11 +3,14 @@
 Starts moto's server and the project's OCR API server, creates the resources ``template.yaml``
 declares, uploads images (generated samples, or ``--images DIR``), lets the template's handler
 process them as S3 and Lambda would, prints the records and events, and stops everything it
-started, whatever happens (success, error, Ctrl-C, SIGTERM).
+started, whatever happens (success, error, Ctrl-C, SIGTERM). The OCR API server also serves
+the mobile uploads routes (the template's ``UploadsApiFunction``); with ``--serve`` the run
+then keeps everything up and processes new uploads as they arrive, until Ctrl-C.
 
 Exit codes: 0 every upload ended as a final record or in the dead-letter queue with its
 ERROR record; 1 something of the local infrastructure failed (or an upload has no outcome);
-2 usage error; 130 interrupted.
+2 usage error; 130 interrupted (with ``--serve``: before serving; Ctrl-C while serving is the
+normal end).
 """
 
 from __future__ import annotations
@@ -31,7 +34,9 @@ from cnic_ocr.local.dispatch import Delivery, Dispatcher, PutFacts
 from cnic_ocr.local.provision import (
     API_KEY_SECRET_VARIABLE,
     EVENT_BUS_VARIABLE,
+    UPLOADS_FUNCTION,
     LocalDeployment,
+    function_environment,
     provision,
 )
 from cnic_ocr.local.report import (
@@ -66,6 +71,28 @@ LOCAL_AWS_ENVIRONMENT: Final = {
     # No X-Ray daemon here.
     "POWERTOOLS_TRACE_DISABLED": "true",
 }
+#: What ``--serve`` prints: where to try the mobile flow (docs/mobile.md) with curl and jq.
+MOBILE_FLOW: Final = r"""
+Serving the OCR API and the mobile uploads routes until Ctrl-C.
+  API URL:  {api}
+  API key:  {key}
+  uploads:  s3://{bucket}/{prefix}<uploadId> are processed as they arrive
+
+Try the mobile flow (bash, curl, jq):
+
+API={api}; KEY={key}
+.venv/bin/python -c 'from cnic_ocr.synth import generate
+open("card.jpg", "wb").write(generate(4, "clean").image)'
+# 1. ask for an upload slot
+slot=$(curl -s -X POST "$API/v1/uploads" -H "X-API-Key: $KEY" \
+            -H 'Content-Type: application/json' -d '{{"contentType": "image/jpeg"}}')
+# 2. upload the photo with the returned fields, the file last (moto's S3 answers 204)
+fields=(); while IFS= read -r f; do fields+=(--form-string "$f"); done \
+  < <(jq -r '.fields | to_entries[] | "\(.key)=\(.value)"' <<<"$slot")
+curl -s -o /dev/null -w '%{{http_code}}\n' "${{fields[@]}}" -F "file=@card.jpg" "$(jq -r .url <<<"$slot")"
+# 3. poll the result (PENDING until the pipeline recorded it)
+curl -s "$API/v1/uploads/$(jq -r .uploadId <<<"$slot")" -H "X-API-Key: $KEY"
+"""
 _USER_AWS_VARIABLES: Final = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
 
 
@@ -113,9 +140,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.images is not None and not has_files(args.images):
         print(f"cnic-local: --images {args.images}: no (non-hidden) files in it", file=sys.stderr)
         return 2
+
+    def show(result: RunResult) -> None:
+        _show_result(result, progress, as_json=args.json, show_pii=args.show_pii)
+
     with _termination_as_interrupt():
         try:
-            result = run(args.template, args.work_dir, args.images, overrides, progress)
+            result = run(
+                args.template,
+                args.work_dir,
+                args.images,
+                overrides,
+                progress,
+                serve_after=show if args.serve else None,
+            )
         except KeyboardInterrupt:
             progress("interrupted; every process this run started is stopped")
             return 130
@@ -125,13 +163,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         except (BotoCoreError, ClientError) as exc:
             progress(f"error: a call to the AWS stand-in (moto) failed: {exc}")
             return 1
-    try:
-        _print_result(result, progress, as_json=args.json, show_pii=args.show_pii)
-    except BrokenPipeError:  # the reader went away (``| head``): the rest is not wanted
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    unsettled = [mask_id_numbers_in(item.key) for item in result.outcomes if not item.settled]
-    if unsettled:
-        result.problems.append(f"{len(unsettled)} upload(s) have no outcome: {', '.join(unsettled)}")
+    if not args.serve:
+        show(result)
     for problem in result.problems:
         progress(f"error: {problem}")
     return 1 if result.problems else 0
@@ -143,8 +176,14 @@ def run(
     images: Path | None,
     parameter_overrides: dict[str, str],
     progress: Progress,
+    *,
+    serve_after: Callable[[RunResult], None] | None = None,
 ) -> RunResult:
-    """Everything between reading the template and reading the results back; stops what it starts."""
+    """Everything between reading the template and reading the results back; stops what it starts.
+
+    With ``serve_after``, the result is handed to it while everything still runs; then new
+    uploads are processed as they arrive until Ctrl-C (or SIGTERM), which ends the run normally.
+    """
     stack = Stack(load_template(template_path), region=REGION, parameter_overrides=parameter_overrides)
     work_dir.mkdir(parents=True, exist_ok=True)
     ocr_log = work_dir / "ocr-server.log"
@@ -165,10 +204,23 @@ def run(
         api_key = clients("secretsmanager").get_secret_value(
             SecretId=deployment.function.environment[API_KEY_SECRET_VARIABLE]
         )["SecretString"]
-        ocr = OcrServer(str(api_key), ocr_log, port=ocr_port)
+        uploads_settings = function_environment(stack, UPLOADS_FUNCTION)
+        if serve_after is not None and uploads_settings is None:
+            raise LocalRunError(f"--serve needs the template's {UPLOADS_FUNCTION}; it declares none")
+        ocr = OcrServer(
+            str(api_key),
+            ocr_log,
+            port=ocr_port,
+            # Its presigned POSTs name moto's server, which the user's curl reaches on loopback.
+            uploads_environment=None
+            if uploads_settings is None
+            else {**LOCAL_AWS_ENVIRONMENT, "AWS_ENDPOINT_URL": moto_url, **uploads_settings},
+        )
         started.callback(ocr.stop)
         ocr.start()
         progress(f"OCR API server starting on {ocr.url} (loading the model; log: {ocr_log})")
+        if ocr.serves_uploads:
+            progress(f"it also serves /v1/uploads with {UPLOADS_FUNCTION}'s settings")
 
         uploads = _uploads(images, progress)  # while the model loads
         trigger = deployment.function.trigger
@@ -201,7 +253,33 @@ def run(
             result.problems.append(f"no S3 notification arrived for {len(missing)} upload(s): {shown}")
         if (ocr_end := ocr.exited()) is not None:
             result.problems.append(f"the OCR API server stopped during the run: {ocr_end}")
+        if serve_after is not None:
+            serve_after(result)
+        if serve_after is not None and ocr_end is None:
+            _serve_uploads(dispatcher, ocr, str(api_key), trigger.bucket, trigger.prefix, result, progress)
         return result
+
+
+def _serve_uploads(
+    dispatcher: Dispatcher,
+    ocr: OcrServer,
+    api_key: str,
+    bucket: str,
+    prefix: str,
+    result: RunResult,
+    progress: Progress,
+) -> None:
+    """Processes every new upload as it arrives, until Ctrl-C/SIGTERM or the OCR server's end."""
+    print(MOBILE_FLOW.format(api=ocr.url, key=api_key, bucket=bucket, prefix=prefix), flush=True)
+    if result.problems:
+        progress(f"{len(result.problems)} problem(s) so far; listed when the run stops")
+    progress(f"serving on {ocr.url}: new uploads under s3://{bucket}/{prefix} are processed; Ctrl-C stops")
+    try:
+        dispatcher.deliver_until(lambda: ocr.exited() is not None, _delivery_reporter(None, prefix, progress))
+    except KeyboardInterrupt as interrupt:
+        progress(f"stopping ({interrupt.args[0] if interrupt.args else 'Ctrl-C'})")
+        return
+    result.problems.append(f"the OCR API server stopped while serving: {ocr.exited()}")
 
 
 def _uploads(images: Path | None, progress: Progress) -> list[Upload]:
@@ -284,7 +362,8 @@ def _import_handler(handler_path: str, function_output: TextIO) -> Callable[[dic
     return handler  # type: ignore[no-any-return]
 
 
-def _delivery_reporter(total: int, prefix: str, progress: Progress) -> Callable[[Delivery], None]:
+def _delivery_reporter(total: int | None, prefix: str, progress: Progress) -> Callable[[Delivery], None]:
+    """One progress line per delivery, numbered (out of ``total`` when the uploads are known)."""
     done = 0
 
     def report(delivery: Delivery) -> None:
@@ -297,7 +376,8 @@ def _delivery_reporter(total: int, prefix: str, progress: Progress) -> Callable[
         else:
             where = "dead-letter queue" if delivery.dead_lettered else "dropped (no on-failure destination)"
             outcome = f"failed {delivery.attempts} times → {where}: {delivery.error}"
-        progress(f"[{done}/{total}] {shown}: {outcome} ({delivery.seconds:.1f} s)")
+        counter = f"{done}" if total is None else f"{done}/{total}"
+        progress(f"[{counter}] {shown}: {outcome} ({delivery.seconds:.1f} s)")
 
     return report
 
@@ -327,6 +407,17 @@ def _read_back(
     return RunResult(results, function.trigger.prefix, table, bus, logs, problems=[])
 
 
+def _show_result(result: RunResult, progress: Progress, *, as_json: bool, show_pii: bool) -> None:
+    """Prints the tables (or JSON lines); an upload without outcome becomes a problem."""
+    try:
+        _print_result(result, progress, as_json=as_json, show_pii=show_pii)
+    except BrokenPipeError:  # the reader went away (``| head``): the rest is not wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    unsettled = [mask_id_numbers_in(item.key) for item in result.outcomes if not item.settled]
+    if unsettled:
+        result.problems.append(f"{len(unsettled)} upload(s) have no outcome: {', '.join(unsettled)}")
+
+
 def _print_result(result: RunResult, progress: Progress, *, as_json: bool, show_pii: bool) -> None:
     summary = summary_line(result.outcomes, progress.elapsed)
     if as_json:
@@ -352,12 +443,16 @@ def _parameter(text: str) -> tuple[str, str]:
 
 @contextlib.contextmanager
 def _termination_as_interrupt() -> Iterator[None]:
-    """SIGTERM and SIGHUP unwind like Ctrl-C, so every started process is stopped."""
+    """SIGTERM and SIGHUP unwind like Ctrl-C, so every started process is stopped.
+
+    SIGINT too, explicitly: a parent that ignores it (a shell's background job) must not make
+    the run unstoppable by Ctrl-C's signal.
+    """
 
     def interrupt(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt(signal.Signals(signum).name)
 
-    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
     try:
         yield
     finally:
@@ -376,6 +471,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     run_parser.add_argument("--json", action="store_true", help="one JSON object per upload on stdout")
     run_parser.add_argument("--show-pii", action="store_true", help="do not mask identity numbers and names")
+    run_parser.add_argument(
+        "--serve",
+        action="store_true",
+        help="then keep serving the OCR and uploads API and process new uploads until Ctrl-C",
+    )
     run_parser.add_argument(
         "--template", type=Path, default=Path("template.yaml"), help="default: ./template.yaml"
     )

@@ -12,7 +12,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Final
 
@@ -99,18 +99,39 @@ class MotoServer:
 
 
 class OcrServer:
-    """``cnic-ocr serve`` in a child process, its output in a log file."""
+    """``cnic-ocr serve`` in a child process, its output in a log file.
 
-    def __init__(self, api_key: str, log_path: Path, *, port: int) -> None:
+    With ``uploads_environment`` (the uploads function's settings and the AWS endpoint), it
+    serves the mobile uploads routes too (``cnic-ocr serve --uploads``).
+    """
+
+    def __init__(
+        self,
+        api_key: str,
+        log_path: Path,
+        *,
+        port: int,
+        uploads_environment: Mapping[str, str] | None = None,
+    ) -> None:
         self.port = port
         self.url = ocr_url(port)
         self.log_path = log_path
         self._api_key = api_key
+        self._uploads_environment = uploads_environment
         self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def serves_uploads(self) -> bool:
+        return self._uploads_environment is not None
 
     def start(self) -> None:
         """Starts the process; :meth:`wait_ready` waits for the model to load."""
-        env = {**os.environ, "CNIC_OCR_API_KEYS": self._api_key, "POWERTOOLS_LOG_LEVEL": "INFO"}
+        env = {
+            **os.environ,
+            **(self._uploads_environment or {}),
+            "CNIC_OCR_API_KEYS": self._api_key,
+            "POWERTOOLS_LOG_LEVEL": "INFO",
+        }
         command = [
             sys.executable,
             "-m",
@@ -120,6 +141,7 @@ class OcrServer:
             LOOPBACK,
             "--port",
             str(self.port),
+            *(["--uploads"] if self.serves_uploads else []),
         ]
         with self.log_path.open("wb") as log:
             self._process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
