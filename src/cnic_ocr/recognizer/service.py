@@ -57,7 +57,7 @@ MAX_WORK_SIDE = 2000
 #: A CNIC front shows at least this many of its labels (one of them a CNIC-only label).
 MIN_LABELS_FOR_FRONT = 3
 #: Text blocks tried as the card when no outline was found (each costs a detection and a read).
-MAX_TEXT_CANDIDATES = 3
+MAX_TEXT_CANDIDATES = 2
 #: Labels no other common document prints.
 CNIC_ONLY_LABELS = frozenset({Label.IDENTITY_NUMBER, Label.COUNTRY})
 #: (x0, y0, x1) shares of the card where the labels and values are printed.
@@ -104,6 +104,10 @@ def _in_field_zone(box: TextBox, width: int, height: int) -> bool:
     """Whether a line's centre lies in the card's centre column, under the header."""
     x, y = box.points.mean(axis=0)
     return bool(FIELD_ZONE[0] * width < x < FIELD_ZONE[2] * width and y > FIELD_ZONE[1] * height)
+
+
+def _in_header_band(box: TextBox, height: int) -> bool:
+    return bool(box.points[:, 1].mean() < FIELD_ZONE[1] * height)
 
 
 def _is_horizontal(box: TextBox) -> bool:
@@ -212,12 +216,12 @@ class Recognizer:
             rotation += 180
         mark = trace.lap("orient_ms", mark)
 
-        # The fields live in the centre column: read it first; the rest (header, signature) only
-        # when the labels were not found, to tell "not a card" from "unreadable".
+        # The fields live in the centre column: read it first; the header band only when the
+        # labels were not found, to tell "not a card" from "unreadable" by the card's title.
         first = [b for b in horizontal if _in_field_zone(b, width, height)]
         lines = self._read_lines(view, first)
         if len(find_labels(lines)) < MIN_LABELS_FOR_FRONT:
-            lines += self._read_lines(view, [b for b in horizontal if not _in_field_zone(b, width, height)])
+            lines += self._read_lines(view, [b for b in horizontal if _in_header_band(b, height)])
         matrix = fit_view_to_card(find_labels(lines), width, height)
         if matrix is None:  # trust the outline: view pixels scale to card pixels
             matrix = np.diag([CARD_WIDTH / width, CARD_HEIGHT / height, 1.0])
