@@ -85,3 +85,11 @@ def test_title_case_repairs_l_and_i_confusion() -> None:
     assert values(lines)["name"] == "Amna Iqbal"
     lines = [ln if ln.text != "Janat Mirza" else line("AIi Khan", 0.27, 0.24, w=0.2) for ln in card_lines()]
     assert values(lines)["name"] == "Ali Khan"
+
+
+def test_title_case_restores_a_lost_space() -> None:
+    lines = [
+        ln if ln.text != "Janat Mirza" else line("MuhammadSaleem Anjum", 0.27, 0.24, w=0.25)
+        for ln in card_lines()
+    ]
+    assert values(lines)["name"] == "Muhammad Saleem Anjum"

@@ -125,9 +125,11 @@ def _clean_name(text: str) -> str:
     """Tidy a printed name, undoing the l/I confusion that title case makes certain.
 
     Names are printed in title case, so a word cannot start with a lower-case ``l`` (it is an
-    ``I``: "lqbal" → "Iqbal") and a capital ``I`` cannot follow a letter (it is an ``l``).
+    ``I``: "lqbal" → "Iqbal"), a capital ``I`` cannot follow a letter (it is an ``l``), and a
+    capital after a lower-case letter starts a word whose space was lost ("MuhammadSaleem").
     """
-    words = re.sub(r"\s+", " ", text.replace("_", " ")).strip(" .,:;").split(" ")
+    spaced = re.sub(r"(?<=[a-z])(?=[A-HJ-Z])", " ", text.replace("_", " "))
+    words = re.sub(r"\s+", " ", spaced).strip(" .,:;").split(" ")
     fixed = []
     for word in words:
         if len(word) > 1 and word[0] == "l" and word[1].islower():
