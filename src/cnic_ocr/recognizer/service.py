@@ -48,7 +48,7 @@ from cnic_ocr.recognizer.views import (
     lines_in_card,
     rotate_boxes_180,
     text_angles,
-    text_block_corners,
+    text_blocks,
     whole_frame_if_card_shaped,
 )
 
@@ -185,11 +185,9 @@ class Recognizer:
         trace.lap("scene_detect_ms", mark)
         best = CardReading(Extraction(), 0.0, "text", 0)
         size = (image.shape[1], image.shape[0])
-        candidates = [
-            corners for angle in text_angles(boxes) for corners in text_block_corners(boxes, angle, size)
-        ]
-        for corners in candidates[:MAX_TEXT_CANDIDATES]:
-            reading = self._read_view(image, corners, "text", trace)
+        blocks = [block for angle in text_angles(boxes) for block in text_blocks(boxes, angle, size)]
+        for block in sorted(blocks, key=lambda b: -b.score)[:MAX_TEXT_CANDIDATES]:
+            reading = self._read_view(image, block.corners, "text", trace)
             if self._looks_like_front(reading.extraction):
                 return reading
             best = max(best, reading, key=lambda r: r.strength)

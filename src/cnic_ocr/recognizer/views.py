@@ -8,6 +8,7 @@ layout's anchors to map every line into the card's own frame (shares of width an
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -171,14 +172,20 @@ def box_angle(box: TextBox) -> float | None:
     return ((angle + 90) % 180) - 90
 
 
-def text_block_corners(
-    boxes: list[TextBox], angle: float, image_size: tuple[int, int], most: int = 2
-) -> list[NDArray[np.float32]]:
-    """Corners (tl, tr, br, bl along the text direction) of the biggest text blocks at ``angle``.
+@dataclass(frozen=True)
+class TextBlock:
+    """A block of text lines that may be the card: its padded corners and how card-like it is."""
 
-    Keeps the lines that run at ``angle`` (receipts and papers askew around the card drop
-    out), joins neighbours into blocks, and pads each block by the card's margins: the card
-    is one of the biggest blocks (a paper lying at the same angle may be another).
+    corners: NDArray[np.float32]  # tl, tr, br, bl along the text direction
+    score: float  # text area x how close the block's aspect is to the card's
+
+
+def text_blocks(boxes: list[TextBox], angle: float, image_size: tuple[int, int]) -> list[TextBlock]:
+    """The blocks of text lines that run at ``angle``, padded by the card's margins.
+
+    Lines at other angles (receipts and papers askew around the card) drop out; neighbours
+    join into blocks. The card's text fills it edge to edge, so its block has the card's
+    landscape aspect: a paper lying at the same angle (a tall receipt) scores lower.
     """
     width, height = image_size
     aligned = []
@@ -195,26 +202,25 @@ def text_block_corners(
     reach = max(3, int(0.04 * max(canvas.shape)))
     joined = cv2.dilate(canvas, cv2.getStructuringElement(cv2.MORPH_RECT, (reach, reach)))
     count, components = cv2.connectedComponents(joined)
-    if count < 2:
-        return []
     members: dict[int, list[NDArray[np.float32]]] = {}
     for points in aligned:
         cx, cy = (points.mean(axis=0) * scale).astype(int)
         cx, cy = min(cx, canvas.shape[1] - 1), min(cy, canvas.shape[0] - 1)
         members.setdefault(int(components[cy, cx]), []).append(points)
-    blocks = sorted(members.values(), key=lambda group: -sum(float(cv2.contourArea(p)) for p in group))
     turn = cv2.getRotationMatrix2D((width / 2, height / 2), angle, 1.0)
     back = cv2.invertAffineTransform(turn)
-    corners = []
-    for block in blocks[:most]:
-        if len(block) < 3:
+    blocks = []
+    for block in members.values():
+        if count < 2 or len(block) < 3:
             continue
         upright = cv2.transform(np.concatenate(block).reshape(-1, 1, 2), turn).reshape(-1, 2)
         (x0, y0), (x1, y1) = upright.min(axis=0), upright.max(axis=0)
         pad_x, pad_y = 0.04 * (x1 - x0), 0.05 * (y1 - y0)
         left, top, right, bottom = x0 - pad_x, y0 - pad_y, x1 + pad_x, y1 + pad_y
         rect = np.array([[left, top], [right, top], [right, bottom], [left, bottom]], dtype=np.float32)
-        corners.append(
-            np.asarray(cv2.transform(rect.reshape(-1, 1, 2), back).reshape(4, 2), dtype=np.float32)
-        )
-    return corners
+        in_image = cv2.transform(rect.reshape(-1, 1, 2), back).reshape(4, 2)
+        aspect = max(right - left, 1.0) / max(bottom - top, 1.0)
+        aspect_fit = max(0.1, 1.0 - abs(math.log(aspect / CARD_ASPECT)) / 0.6)
+        area = sum(float(cv2.contourArea(p)) for p in block)
+        blocks.append(TextBlock(np.asarray(in_image, dtype=np.float32), area * aspect_fit))
+    return blocks
