@@ -24,6 +24,7 @@ from PIL import Image, ImageDraw
 from cnic_ocr.api.core import ApiRequest, ApiResponse
 from cnic_ocr.api.uploads import SlotSettings, UploadIdSigner, UploadsApi
 from cnic_ocr.api.uploads_aws import PRESIGN_CONFIG, S3PostPresigner, S3UploadedObjects
+from cnic_ocr.contract import EXAMPLE_FIELDS
 from cnic_ocr.pipeline.adapters.dynamodb_repository import DynamoDbRecordRepository
 
 REPO = Path(__file__).resolve().parents[2]
@@ -49,16 +50,7 @@ APP_KEY = "app-one-key-0123456789abcdefghijkl"
 OTHER_APP_KEY = "app-two-key-zyxwvutsrqponmlkjihgfe"
 EVENT_SOURCE = "cnic-ocr.upload-pipeline"
 
-FIELDS = {
-    "idNumber": "33100-7411692-4",
-    "name": "Janat Mirza",
-    "fatherName": "Mirza Anjum Kamal",
-    "gender": "F",
-    "country": "Pakistan",
-    "birthDay": "20010914",
-    "issueDay": "20200309",
-    "expiryDay": "20300309",
-}
+FIELDS = dict(EXAMPLE_FIELDS)
 OK_BODY = {"status": "OK", "message": FIELDS}
 
 PIPELINE_ENV = {
