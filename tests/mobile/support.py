@@ -26,6 +26,7 @@ from cnic_ocr.api.uploads import SlotSettings, UploadIdSigner, UploadsApi
 from cnic_ocr.api.uploads_aws import PRESIGN_CONFIG, S3PostPresigner, S3UploadedObjects
 from cnic_ocr.contract import EXAMPLE_FIELDS
 from cnic_ocr.pipeline.adapters.dynamodb_repository import DynamoDbRecordRepository
+from pipeline.support import create_table_from_template
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATE = REPO / "template.yaml"
@@ -203,19 +204,6 @@ def template() -> dict[str, Any]:
     with TEMPLATE.open(encoding="utf-8") as stream:
         loaded: dict[str, Any] = yaml.load(stream, Loader=_CfnLoader)
     return loaded
-
-
-def create_table_from_template(dynamodb: Any, logical_id: str, table_name: str) -> None:
-    props = template()["Resources"][logical_id]["Properties"]
-    args: dict[str, Any] = {
-        "TableName": table_name,
-        "AttributeDefinitions": props["AttributeDefinitions"],
-        "KeySchema": props["KeySchema"],
-        "BillingMode": props["BillingMode"],
-    }
-    if "GlobalSecondaryIndexes" in props:
-        args["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
-    dynamodb.create_table(**args)
 
 
 _SEQUENCER = itertools.count(0x5F00000000000000)

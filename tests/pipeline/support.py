@@ -14,10 +14,10 @@ from urllib.parse import quote_plus
 
 import boto3
 import numpy as np
-import yaml
 from PIL import Image, ImageDraw, ImageFont
 
 from cnic_ocr.contract import EXAMPLE_FIELDS, CnicFields, ErrorResponse, OcrStatus, OkResponse
+from cnic_ocr.local.template import load_template
 from cnic_ocr.pipeline.domain.events import PipelineEvent
 from cnic_ocr.pipeline.domain.models import ObjectInfo, ProcessingRecord, RecordStatus
 from cnic_ocr.pipeline.domain.ports import ObjectNotFoundError, OcrAnswer, OcrCallError, StoredObject
@@ -316,18 +316,9 @@ class LambdaContextStub:
 # ---------------------------------------------------------------- AWS (inside mock_aws)
 
 
-class _CfnLoader(yaml.SafeLoader):
-    """Reads template.yaml, keeping CloudFormation tags (!Ref, !If, ...) as plain values."""
-
-
-_CfnLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
-
-
 @functools.cache
 def template() -> dict[str, Any]:
-    with TEMPLATE.open() as stream:
-        loaded: dict[str, Any] = yaml.load(stream, Loader=_CfnLoader)
-    return loaded
+    return load_template(TEMPLATE)
 
 
 def create_table_from_template(dynamodb: Any, logical_id: str, table_name: str) -> None:
