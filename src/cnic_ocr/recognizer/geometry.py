@@ -1,8 +1,11 @@
 """Finding the card in a photo and rectifying it to the ID-1 aspect.
 
-Classical OpenCV: the card is a bright, low-texture rounded rectangle. Candidates come from
-edges and from a brightness/colour mask; each is scored by area, how rectangular it is and
-how close its aspect is to ID-1 (85.60 x 53.98 mm).
+Classical OpenCV, two ways. First from straight edges: the card's four sides are long
+straight edges even where it touches or overlaps papers, so every quadrilateral made of two
+pairs of near-parallel edge lines is scored by how well its aspect fits ID-1
+(85.60 x 53.98 mm), how much of each side lies on an edge, and its size. When no such
+quadrilateral stands out, from regions: the card is a bright, low-texture rounded rectangle,
+so contours of edge, brightness and colour masks are scored the same way.
 """
 
 from __future__ import annotations
@@ -18,6 +21,13 @@ CARD_ASPECT = 85.60 / 53.98
 CARD_WIDTH = 1000
 CARD_HEIGHT = round(CARD_WIDTH / CARD_ASPECT)
 _WORK_SIDE = 640
+#: Straight-edge search: how many of the longest lines to combine (pairs of pairs grow as n**4).
+_MAX_LINES = 24
+#: Two lines are one side's pair when within this many degrees; two pairs cross at least at 60.
+_PARALLEL_DEG = 12.0
+_CROSSING_DEG = 60.0
+#: A side counts as seen when this share of its middle 80 % lies on an edge.
+_MIN_SIDE_SUPPORT = 0.3
 
 
 @dataclass(frozen=True)
@@ -88,9 +98,131 @@ def find_card(image: NDArray[np.uint8]) -> CardQuad | None:
     """The most card-like quadrilateral in ``image`` (BGR), or None."""
     height, width = image.shape[:2]
     scale = _WORK_SIDE / max(height, width)
-    small = cv2.resize(
-        image, (max(1, round(width * scale)), max(1, round(height * scale))), interpolation=cv2.INTER_AREA
+    small = np.asarray(
+        cv2.resize(
+            image, (max(1, round(width * scale)), max(1, round(height * scale))), interpolation=cv2.INTER_AREA
+        ),
+        dtype=np.uint8,
     )
+    found = _quad_from_lines(small) or _quad_from_regions(small)
+    if found is None:
+        return None
+    quad, score, source = found
+    share = float(cv2.contourArea(quad)) / float(small.shape[0] * small.shape[1])
+    return CardQuad(corners=order_corners(quad / scale), score=score, source=source, share=share)
+
+
+def _colour_edges(small: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    """Edges in lightness and in both colour axes: a light-green card on white paper differs in a*."""
+    lab = cv2.cvtColor(cv2.GaussianBlur(small, (5, 5), 0), cv2.COLOR_BGR2LAB)
+    edges = np.zeros(small.shape[:2], dtype=np.uint8)
+    for channel, (low, high) in zip(cv2.split(lab), ((25, 70), (10, 30), (10, 30)), strict=True):
+        edges |= cv2.Canny(channel, low, high)
+    return edges
+
+
+def _edge_lines(edges: NDArray[np.uint8], min_length: int) -> NDArray[np.float64]:
+    """Long straight edges as (x0, y0, vx, vy) rows, longest first: collinear segments merged."""
+    segments = cv2.HoughLinesP(
+        edges, 1, np.pi / 360, threshold=int(0.6 * min_length), minLineLength=min_length, maxLineGap=6
+    )
+    if segments is None:
+        return np.empty((0, 4))
+    clusters: list[tuple[float, float, list[tuple[float, float]], list[float]]] = []
+    for x1, y1, x2, y2 in segments.reshape(-1, 4).astype(np.float64):
+        theta = float(np.arctan2(y2 - y1, x2 - x1) % np.pi)
+        length = float(np.hypot(x2 - x1, y2 - y1))
+        for c_theta, c_rho, points, lengths in clusters:
+            turn = abs((theta - c_theta + np.pi / 2) % np.pi - np.pi / 2)
+            offset = -np.sin(c_theta) * (x1 + x2) / 2 + np.cos(c_theta) * (y1 + y2) / 2 - c_rho
+            if turn < np.radians(3) and abs(offset) < 5:
+                points += [(x1, y1), (x2, y2)]
+                lengths.append(length)
+                break
+        else:
+            rho = float(-np.sin(theta) * x1 + np.cos(theta) * y1)
+            clusters.append((theta, rho, [(x1, y1), (x2, y2)], [length]))
+    clusters.sort(key=lambda cluster: -sum(cluster[3]))
+    lines = [
+        cv2.fitLine(np.array(points, dtype=np.float32), cv2.DIST_L2, 0, 0.01, 0.01).ravel()[[2, 3, 0, 1]]
+        for _, _, points, _ in clusters[:_MAX_LINES]
+    ]
+    return np.array(lines, dtype=np.float64).reshape(-1, 4)
+
+
+def _crossings(lines: NDArray[np.float64], a: NDArray[np.intp], b: NDArray[np.intp]) -> NDArray[np.float64]:
+    x0, y0, vx, vy = lines[a].T
+    x1, y1, ux, uy = lines[b].T
+    det = vy * ux - vx * uy
+    det = np.where(np.abs(det) < 1e-9, 1e-9, det)
+    t = ((y1 - y0) * ux - (x1 - x0) * uy) / det
+    return np.stack([x0 + t * vx, y0 + t * vy], axis=-1)
+
+
+def _quad_from_lines(small: NDArray[np.uint8]) -> tuple[NDArray[np.float32], float, str] | None:
+    height, width = small.shape[:2]
+    edges = _colour_edges(small)
+    lines = _edge_lines(edges, min_length=int(0.08 * min(height, width)))
+    count = len(lines)
+    if count < 4:
+        return None
+    theta = np.arctan2(lines[:, 3], lines[:, 2]) % np.pi
+    turn = np.abs((theta[:, None] - theta[None, :] + np.pi / 2) % np.pi - np.pi / 2)
+    # distance of line j's anchor point from line i
+    gap = np.abs(
+        (lines[None, :, 0] - lines[:, None, 0]) * lines[:, None, 3]
+        - (lines[None, :, 1] - lines[:, None, 1]) * lines[:, None, 2]
+    )
+    first, second = np.triu_indices(count, 1)
+    parallel = (turn[first, second] < np.radians(_PARALLEL_DEG)) & (
+        gap[first, second] > 0.15 * min(height, width)
+    )
+    pairs = np.stack([first[parallel], second[parallel]], axis=1)
+    one, other = np.triu_indices(len(pairs), 1)
+    i, j, k, m = pairs[one, 0], pairs[one, 1], pairs[other, 0], pairs[other, 1]
+    crossing = (turn[i, k] > np.radians(_CROSSING_DEG)) & (i != k) & (i != m) & (j != k) & (j != m)
+    i, j, k, m = i[crossing], j[crossing], k[crossing], m[crossing]
+    if len(i) == 0:
+        return None
+    quads = np.stack(
+        [_crossings(lines, i, k), _crossings(lines, k, j), _crossings(lines, j, m), _crossings(lines, m, i)], axis=1
+    )
+    margin = 0.05 * max(height, width)
+    xs, ys = quads[..., 0], quads[..., 1]
+    near_frame = ((xs > -margin) & (ys > -margin) & (xs < width + margin) & (ys < height + margin)).all(axis=1)
+    share = 0.5 * np.abs((xs * np.roll(ys, -1, axis=1) - np.roll(xs, -1, axis=1) * ys).sum(axis=1)) / (height * width)
+    sides = np.linalg.norm(quads - np.roll(quads, -1, axis=1), axis=2)
+    along, across = (sides[:, 0] + sides[:, 2]) / 2, (sides[:, 1] + sides[:, 3]) / 2
+    aspect = np.maximum(along, across) / np.maximum(np.minimum(along, across), 1e-6)
+    aspect_fit = 1.0 - np.abs(np.log(aspect / CARD_ASPECT)) / 0.25
+    plausible = near_frame & (share > 0.05) & (share < 0.97) & (aspect_fit > 0.2)
+    if not plausible.any():
+        return None
+    quads, share, aspect_fit = quads[plausible], share[plausible], aspect_fit[plausible]
+    support = _side_support(cv2.dilate(edges, np.ones((3, 3), np.uint8)) > 0, quads)
+    score = aspect_fit * support.mean(axis=1) * np.sqrt(support.min(axis=1)) * (0.5 + np.minimum(share, 0.6))
+    score[support.min(axis=1) < _MIN_SIDE_SUPPORT] = 0.0
+    best = int(np.argmax(score))
+    if score[best] <= 0:
+        return None
+    return quads[best].astype(np.float32), float(score[best]), "lines"
+
+
+def _side_support(edge_mask: NDArray[np.bool_], quads: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Share of each side's middle 80 % (rounded corners are not edges) lying on an edge: (n, 4)."""
+    height, width = edge_mask.shape
+    steps = np.linspace(0.1, 0.9, 24)
+    start, end = quads[:, :, None, :], np.roll(quads, -1, axis=1)[:, :, None, :]
+    points = start + (end - start) * steps[None, None, :, None]
+    xs, ys = points[..., 0], points[..., 1]
+    inside = (xs >= 0) & (xs < width) & (ys >= 0) & (ys < height)
+    rows = np.clip(np.round(ys).astype(np.intp), 0, height - 1)
+    cols = np.clip(np.round(xs).astype(np.intp), 0, width - 1)
+    hits: NDArray[np.float64] = (edge_mask[rows, cols] & inside).mean(axis=2)
+    return hits
+
+
+def _quad_from_regions(small: NDArray[np.uint8]) -> tuple[NDArray[np.float32], float, str] | None:
     image_area = float(small.shape[0] * small.shape[1])
     gray = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
     blurred = cv2.GaussianBlur(gray, (5, 5), 0)
@@ -119,13 +251,12 @@ def find_card(image: NDArray[np.uint8]) -> CardQuad | None:
         )
     )
 
-    best: CardQuad | None = None
+    best: tuple[NDArray[np.float32], float, str] | None = None
     for source, mask in masks:
         for quad, area in _quads_from_mask(mask):
             score = _quad_score(quad, area, image_area)
-            if score > 0 and (best is None or score > best.score):
-                share = float(cv2.contourArea(quad)) / image_area
-                best = CardQuad(corners=order_corners(quad / scale), score=score, source=source, share=share)
+            if score > 0 and (best is None or score > best[1]):
+                best = (quad, score, source)
     return best
 
 
