@@ -100,7 +100,8 @@ class OcrEngine:
         read = [ReadText(text="", score=0.0, weakest=0.0) for _ in crops]
         if not usable:
             return read
-        for index, line in zip(usable, self._rec_pool.map(self._read_one, [crops[i] for i in usable]), strict=True):
+        lines = self._rec_pool.map(self._read_one, [crops[i] for i in usable])
+        for index, line in zip(usable, lines, strict=True):
             read[index] = line
         return read
 

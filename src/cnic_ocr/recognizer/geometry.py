@@ -22,10 +22,15 @@ CARD_WIDTH = 1000
 CARD_HEIGHT = round(CARD_WIDTH / CARD_ASPECT)
 _WORK_SIDE = 640
 #: Straight-edge search: how many of the longest lines to combine (pairs of pairs grow as n**4).
-_MAX_LINES = 24
+_MAX_LINES = 40
 #: Two lines are one side's pair when within this many degrees; two pairs cross at least at 60.
 _PARALLEL_DEG = 12.0
 _CROSSING_DEG = 60.0
+#: A runner-up quadrilateral must lie elsewhere (overlap below this) and score this share of the best.
+_RUNNER_UP_OVERLAP = 0.2
+_RUNNER_UP_SCORE = 0.5
+#: Above this share of edge pixels the photo is texture everywhere: straight edges mean nothing.
+_MAX_EDGE_DENSITY = 0.5
 #: A side counts as seen when this share of its middle 80 % lies on an edge.
 _MIN_SIDE_SUPPORT = 0.3
 
@@ -94,8 +99,11 @@ def _quads_from_mask(mask: NDArray[np.uint8]) -> list[tuple[NDArray[np.float32],
     return found
 
 
-def find_card(image: NDArray[np.uint8]) -> CardQuad | None:
-    """The most card-like quadrilateral in ``image`` (BGR), or None."""
+def find_cards(image: NDArray[np.uint8]) -> list[CardQuad]:
+    """The most card-like quadrilaterals in ``image`` (BGR), best first (at most two).
+
+    The runner-up is a separate place (a card-shaped receipt next to the card can outscore it).
+    """
     height, width = image.shape[:2]
     scale = _WORK_SIDE / max(height, width)
     small = np.asarray(
@@ -104,12 +112,22 @@ def find_card(image: NDArray[np.uint8]) -> CardQuad | None:
         ),
         dtype=np.uint8,
     )
-    found = _quad_from_lines(small) or _quad_from_regions(small)
-    if found is None:
-        return None
-    quad, score, source = found
-    share = float(cv2.contourArea(quad)) / float(small.shape[0] * small.shape[1])
-    return CardQuad(corners=order_corners(quad / scale), score=score, source=source, share=share)
+    found = _quads_from_lines(small) or [best for best in [_quad_from_regions(small)] if best is not None]
+    image_area = float(small.shape[0] * small.shape[1])
+    return [
+        CardQuad(
+            corners=order_corners(quad / scale),
+            score=score,
+            source=source,
+            share=float(cv2.contourArea(quad)) / image_area,
+        )
+        for quad, score, source in found
+    ]
+
+
+def find_card(image: NDArray[np.uint8]) -> CardQuad | None:
+    """The most card-like quadrilateral in ``image`` (BGR), or None."""
+    return next(iter(find_cards(image)), None)
 
 
 def _colour_edges(small: NDArray[np.uint8]) -> NDArray[np.uint8]:
@@ -117,7 +135,7 @@ def _colour_edges(small: NDArray[np.uint8]) -> NDArray[np.uint8]:
     lab = cv2.cvtColor(cv2.GaussianBlur(small, (5, 5), 0), cv2.COLOR_BGR2LAB)
     edges = np.zeros(small.shape[:2], dtype=np.uint8)
     for channel, (low, high) in zip(cv2.split(lab), ((25, 70), (10, 30), (10, 30)), strict=True):
-        edges |= cv2.Canny(channel, low, high)
+        edges |= np.asarray(cv2.Canny(channel, low, high), dtype=np.uint8)
     return edges
 
 
@@ -159,13 +177,13 @@ def _crossings(lines: NDArray[np.float64], a: NDArray[np.intp], b: NDArray[np.in
     return np.stack([x0 + t * vx, y0 + t * vy], axis=-1)
 
 
-def _quad_from_lines(small: NDArray[np.uint8]) -> tuple[NDArray[np.float32], float, str] | None:
+def _quads_from_lines(small: NDArray[np.uint8]) -> list[tuple[NDArray[np.float32], float, str]]:
     height, width = small.shape[:2]
     edges = _colour_edges(small)
     lines = _edge_lines(edges, min_length=int(0.08 * min(height, width)))
     count = len(lines)
     if count < 4:
-        return None
+        return []
     theta = np.arctan2(lines[:, 3], lines[:, 2]) % np.pi
     turn = np.abs((theta[:, None] - theta[None, :] + np.pi / 2) % np.pi - np.pi / 2)
     # distance of line j's anchor point from line i
@@ -183,29 +201,52 @@ def _quad_from_lines(small: NDArray[np.uint8]) -> tuple[NDArray[np.float32], flo
     crossing = (turn[i, k] > np.radians(_CROSSING_DEG)) & (i != k) & (i != m) & (j != k) & (j != m)
     i, j, k, m = i[crossing], j[crossing], k[crossing], m[crossing]
     if len(i) == 0:
-        return None
-    quads = np.stack(
-        [_crossings(lines, i, k), _crossings(lines, k, j), _crossings(lines, j, m), _crossings(lines, m, i)], axis=1
-    )
+        return []
+    quads = np.stack([_crossings(lines, a, b) for a, b in ((i, k), (k, j), (j, m), (m, i))], axis=1)
     margin = 0.05 * max(height, width)
     xs, ys = quads[..., 0], quads[..., 1]
-    near_frame = ((xs > -margin) & (ys > -margin) & (xs < width + margin) & (ys < height + margin)).all(axis=1)
-    share = 0.5 * np.abs((xs * np.roll(ys, -1, axis=1) - np.roll(xs, -1, axis=1) * ys).sum(axis=1)) / (height * width)
+    near_frame = ((xs > -margin) & (ys > -margin) & (xs < width + margin) & (ys < height + margin)).all(
+        axis=1
+    )
+    shoelace = (xs * np.roll(ys, -1, axis=1) - np.roll(xs, -1, axis=1) * ys).sum(axis=1)
+    share = 0.5 * np.abs(shoelace) / (height * width)
     sides = np.linalg.norm(quads - np.roll(quads, -1, axis=1), axis=2)
     along, across = (sides[:, 0] + sides[:, 2]) / 2, (sides[:, 1] + sides[:, 3]) / 2
     aspect = np.maximum(along, across) / np.maximum(np.minimum(along, across), 1e-6)
     aspect_fit = 1.0 - np.abs(np.log(aspect / CARD_ASPECT)) / 0.25
     plausible = near_frame & (share > 0.05) & (share < 0.97) & (aspect_fit > 0.2)
     if not plausible.any():
-        return None
+        return []
     quads, share, aspect_fit = quads[plausible], share[plausible], aspect_fit[plausible]
-    support = _side_support(cv2.dilate(edges, np.ones((3, 3), np.uint8)) > 0, quads)
+    edge_mask = cv2.dilate(edges, np.ones((3, 3), np.uint8)) > 0
+    # In a busy texture any line lies on edges by chance: count only support above that chance.
+    chance = float(edge_mask.mean())
+    if chance > _MAX_EDGE_DENSITY:
+        return []
+    support = np.clip((_side_support(edge_mask, quads) - chance) / max(1e-6, 1.0 - chance), 0.0, 1.0)
     score = aspect_fit * support.mean(axis=1) * np.sqrt(support.min(axis=1)) * (0.5 + np.minimum(share, 0.6))
     score[support.min(axis=1) < _MIN_SIDE_SUPPORT] = 0.0
     best = int(np.argmax(score))
     if score[best] <= 0:
-        return None
-    return quads[best].astype(np.float32), float(score[best]), "lines"
+        return []
+    found = [(quads[best].astype(np.float32), float(score[best]), "lines")]
+    contenders = (
+        int(index) for index in np.argsort(-score) if score[index] >= _RUNNER_UP_SCORE * score[best]
+    )
+    runner_up = next((i for i in contenders if _overlap(quads[best], quads[i]) < _RUNNER_UP_OVERLAP), None)
+    if runner_up is not None:
+        found.append((quads[runner_up].astype(np.float32), float(score[runner_up]), "lines"))
+    return found
+
+
+def _overlap(first: NDArray[np.float64], second: NDArray[np.float64]) -> float:
+    """Intersection over union of two convex quadrilaterals."""
+    a, b = first.astype(np.float32), second.astype(np.float32)
+    if not (cv2.isContourConvex(a) and cv2.isContourConvex(b)):
+        return 1.0
+    inter, _ = cv2.intersectConvexConvex(a, b)
+    union = float(cv2.contourArea(a)) + float(cv2.contourArea(b)) - float(inter)
+    return float(inter) / union if union > 0 else 1.0
 
 
 def _side_support(edge_mask: NDArray[np.bool_], quads: NDArray[np.float64]) -> NDArray[np.float64]:

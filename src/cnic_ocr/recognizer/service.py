@@ -38,7 +38,7 @@ from cnic_ocr.recognizer.fields import (
     extract,
     find_labels,
 )
-from cnic_ocr.recognizer.geometry import CARD_HEIGHT, CARD_WIDTH, find_card, rectify, rectify_matrix
+from cnic_ocr.recognizer.geometry import CARD_HEIGHT, CARD_WIDTH, find_cards, rectify, rectify_matrix
 from cnic_ocr.recognizer.imageio import ImageIntakeError, IntakeProblem, decode_image
 from cnic_ocr.recognizer.layout import LABEL_ANCHORS, VALUE_REGIONS, Label
 from cnic_ocr.recognizer.views import (
@@ -58,6 +58,10 @@ MAX_WORK_SIDE = 2000
 MIN_LABELS_FOR_FRONT = 3
 #: Text blocks tried as the card when no outline was found (each costs a detection and a read).
 MAX_TEXT_CANDIDATES = 2
+#: A card's centre column holds about 20 lines; many more means a page of text, not a card.
+MAX_FIELD_ZONE_LINES = 36
+#: An outline read to this many lines without a CNIC-only label is another document.
+LEGIBLE_DOCUMENT_LINES = 10
 #: Labels no other common document prints.
 CNIC_ONLY_LABELS = frozenset({Label.IDENTITY_NUMBER, Label.COUNTRY})
 #: (x0, y0, x1) shares of the card where the labels and values are printed.
@@ -156,17 +160,26 @@ class Recognizer:
 
     def _read(self, image: NDArray[np.uint8], trace: Trace) -> CardReading:
         mark = time.perf_counter()
-        outline, frame = find_card(image), whole_frame_if_card_shaped(image)
+        outlines, frame = find_cards(image), whole_frame_if_card_shaped(image)
         # A scan cropped to the card: its frame beats a smaller box found inside it (the photo).
-        ordered = (frame, outline) if frame and (outline is None or outline.share < 0.5) else (outline, frame)
+        if frame and (not outlines or outlines[0].share < 0.5):
+            ordered = [frame, *outlines]
+        else:
+            ordered = [*outlines, *([frame] if frame else [])]
         trace.lap("locate_ms", mark)
         best = CardReading(Extraction(), 0.0, "none", 0)
-        for quad in (q for q in ordered if q is not None):
+        for quad in ordered:
             reading = self._read_view(image, quad.corners, quad.source, trace)
             if self._is_complete(reading):
                 return reading
             best = max(best, reading, key=lambda r: r.strength)
-        # No outline, or not the card's: find the card by its text in the whole photo.
+        labels = best.extraction.labels.keys()
+        if ordered and not CNIC_ONLY_LABELS & labels and (not labels or best.lines >= LEGIBLE_DOCUMENT_LINES):
+            # Card-shaped outlines that show none of the front's labels, or a well-read document
+            # without the CNIC's own labels (the back, a licence, a passport): not a front, and
+            # finding text elsewhere in the photo would only cost time.
+            return best
+        # No outline, or one that cuts the card: find the card by its text in the whole photo.
         return max(best, self._read_by_text(image, trace), key=lambda r: r.strength)
 
     def _is_complete(self, reading: CardReading) -> bool:
@@ -214,11 +227,14 @@ class Recognizer:
             rotation += 180
         mark = trace.lap("orient_ms", mark)
 
-        # The fields live in the centre column: read it first; the header band only when the
-        # labels were not found, to tell "not a card" from "unreadable" by the card's title.
+        # The fields live in the centre column: read it first; the header band only when some
+        # but too few labels were found, to tell "not a card" from "unreadable" by the title.
         first = [b for b in horizontal if _in_field_zone(b, width, height)]
+        if len(first) > MAX_FIELD_ZONE_LINES:
+            trace.lap("read_ms", mark)
+            return CardReading(Extraction(), rotation % 360, locator, 0)
         lines = self._read_lines(view, first)
-        if len(find_labels(lines)) < MIN_LABELS_FOR_FRONT:
+        if 0 < len(find_labels(lines)) < MIN_LABELS_FOR_FRONT:
             lines += self._read_lines(view, [b for b in horizontal if _in_header_band(b, height)])
         matrix = fit_view_to_card(find_labels(lines), width, height)
         if matrix is None:  # trust the outline: view pixels scale to card pixels
