@@ -9,6 +9,7 @@ from cnic_ocr.recognizer.geometry import (
     CARD_HEIGHT,
     CARD_WIDTH,
     find_card,
+    find_cards,
     order_corners,
     rectify,
     rectify_matrix,
@@ -56,3 +57,33 @@ def test_no_card_in_plain_texture() -> None:
     rng = np.random.default_rng(3)
     texture = cv2.GaussianBlur(rng.integers(0, 255, size=(600, 800, 3), dtype=np.uint8), (0, 0), 2)
     assert find_card(texture) is None
+
+
+def test_finds_a_card_lying_on_a_white_paper_it_overlaps() -> None:
+    """Touching a paper merges the two into one bright region; the card's own edges still show."""
+    rng = np.random.default_rng(11)
+    scene = cv2.GaussianBlur(rng.integers(60, 120, size=(700, 900, 3), dtype=np.uint8), (0, 0), 3)
+    paper = cv2.boxPoints(((600.0, 420.0), (380.0, 520.0), 8.0)).astype(np.int32)
+    cv2.fillConvexPoly(scene, paper, (245, 245, 245))
+    card = cv2.boxPoints(((380.0, 330.0), (420.0, 420.0 / CARD_ASPECT), -6.0)).astype(np.float32)
+    cv2.fillConvexPoly(scene, card.astype(np.int32), (200, 228, 206))
+    found = find_card(scene)
+    assert found is not None
+    expected = order_corners(card)
+    for corner in found.corners:
+        assert np.min(np.linalg.norm(expected - corner, axis=1)) < 12
+
+
+def test_keeps_a_runner_up_elsewhere_in_the_photo() -> None:
+    """Two card-shaped objects: both are offered, the larger first, neither twice."""
+    rng = np.random.default_rng(5)
+    scene = cv2.GaussianBlur(rng.integers(40, 100, size=(800, 1000, 3), dtype=np.uint8), (0, 0), 3)
+    big = cv2.boxPoints(((300.0, 300.0), (380.0, 380.0 / CARD_ASPECT), 0.0)).astype(np.float32)
+    small = cv2.boxPoints(((740.0, 600.0), (300.0, 300.0 / CARD_ASPECT), 10.0)).astype(np.float32)
+    for quad in (big, small):
+        cv2.fillConvexPoly(scene, quad.astype(np.int32), (205, 230, 210))
+    found = find_cards(scene)
+    assert len(found) == 2
+    for quad, expected in zip(found, (big, small), strict=True):
+        centre = quad.corners.mean(axis=0)
+        assert np.linalg.norm(centre - expected.mean(axis=0)) < 15

@@ -62,6 +62,10 @@ MAX_TEXT_CANDIDATES = 2
 MAX_FIELD_ZONE_LINES = 36
 #: An outline read to this many lines without a CNIC-only label is another document.
 LEGIBLE_DOCUMENT_LINES = 10
+#: A field that a trusted field confirms through the card's rules (gender by the number's
+#: parity, issue and expiry by the validity period) needs only this mean confidence: a misread
+#: that happens to agree with an independent reading is far less likely than the misread.
+CORROBORATED_MIN_CONFIDENCE = 0.6
 #: Labels no other common document prints.
 CNIC_ONLY_LABELS = frozenset({Label.IDENTITY_NUMBER, Label.COUNTRY})
 #: (x0, y0, x1) shares of the card where the labels and values are printed.
@@ -102,6 +106,10 @@ class Trace:
 
 def _trusted(reading: FieldReading) -> bool:
     return reading.score >= MIN_MEAN_CONFIDENCE and reading.weakest >= MIN_CHAR_CONFIDENCE
+
+
+def _trusted_when_corroborated(reading: FieldReading) -> bool:
+    return reading.score >= CORROBORATED_MIN_CONFIDENCE
 
 
 def _in_field_zone(box: TextBox, width: int, height: int) -> bool:
@@ -283,11 +291,39 @@ class Recognizer:
                 return error_body(OcrStatus.FAIL, MSG_NOT_IDENTITY_CARD)
             return error_body(OcrStatus.FAIL)
         found = extraction.fields
-        if any(key not in found or not _trusted(found[key]) for key in FIELD_ORDER):
+        if any(key not in found for key in FIELD_ORDER):
             return error_body(OcrStatus.FAIL)
+        corroborated = self._corroborated(extraction)
+        for key in FIELD_ORDER:
+            check = _trusted_when_corroborated if key in corroborated else _trusted
+            if not check(found[key]):
+                return error_body(OcrStatus.FAIL)
         if not all(check.passed for check in self._checks(extraction)):
             return error_body(OcrStatus.FAIL)
         return ok_body(CnicFields.model_validate({key: found[key].value for key in FIELD_ORDER}))
+
+    @staticmethod
+    def _corroborated(extraction: Extraction) -> set[str]:
+        """Fields confirmed by a trusted field through the card's rules."""
+        found, dates = extraction.fields, extraction.parsed_dates
+        confirmed = set()
+        number, gender = found.get("idNumber"), found.get("gender")
+        if (
+            number
+            and gender
+            and _trusted(number)
+            and gender.value in ("M", "F")
+            and rules.check_gender_parity(number.value, gender.value).passed
+        ):
+            confirmed.add("gender")
+        issue, expiry = dates.get("issueDay"), dates.get("expiryDay")
+        issue_read, expiry_read = found.get("issueDay"), found.get("expiryDay")
+        if issue and expiry and issue_read and expiry_read and rules.check_validity(issue, expiry).passed:
+            if _trusted(expiry_read):
+                confirmed.add("issueDay")
+            if _trusted(issue_read):
+                confirmed.add("expiryDay")
+        return confirmed
 
     def _checks(self, extraction: Extraction) -> list[rules.CheckResult]:
         found = extraction.fields
