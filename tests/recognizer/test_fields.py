@@ -93,3 +93,10 @@ def test_title_case_restores_a_lost_space() -> None:
         for ln in card_lines()
     ]
     assert values(lines)["name"] == "Muhammad Saleem Anjum"
+
+
+def test_a_line_in_capitals_under_the_name_label_is_not_the_name() -> None:
+    """A tilted view can put the header under "Name"; names are printed in title case."""
+    lines = [ln for ln in card_lines() if ln.text != "Janat Mirza"]
+    lines.append(line("ISLAMIC REPUBLIC OF PAKISTAN", 0.27, 0.24, w=0.3))
+    assert "name" not in values(lines)

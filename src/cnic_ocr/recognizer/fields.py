@@ -115,10 +115,19 @@ def _virtual_label(label: Label) -> OcrLine:
 
 
 def _is_name(text: str) -> bool:
-    """Letters in title-case words: what the card prints, and what garbage rarely is."""
+    """Letters in title-case words: what the card prints, and what garbage rarely is.
+
+    A word in capitals is not a name's: the card's header ("ISLAMIC REPUBLIC OF PAKISTAN")
+    is, and a tilted view can put it where a name is expected.
+    """
     if not NAME_PATTERN.match(text) or sum(ch.isalpha() for ch in text) < 2:
         return False
-    return all(word[0].isupper() or word.lower() in NAME_PARTICLES for word in text.split(" ") if word)
+    return all(
+        (word[0].isupper() and not (word.isupper() and sum(ch.isalpha() for ch in word) > 1))
+        or word.lower() in NAME_PARTICLES
+        for word in text.split(" ")
+        if word
+    )
 
 
 def _clean_name(text: str) -> str:
