@@ -82,7 +82,12 @@ def test_the_mobile_flow_against_local_mode_then_ctrl_c_stops_everything(tmp_pat
             answer = requests.get(poll_url, headers=headers, timeout=30)
         assert (answer.status_code, answer.json()) == (200, {"status": "OK", "message": CARD.truth})
         assert requests.get(poll_url, timeout=30).status_code == 403  # no key, no answer
-        assert re.search(rf"\[1\] {re.escape(slot['uploadId'])}: OK", stderr.read_text())
+        # The runner prints its progress line after the record is written: give it a moment.
+        progress = rf"\[1\] {re.escape(slot['uploadId'])}: OK"
+        printed_by = time.monotonic() + 10
+        while not re.search(progress, stderr.read_text()) and time.monotonic() < printed_by:
+            time.sleep(0.2)
+        assert re.search(progress, stderr.read_text()), stderr.read_text()
 
         assert ocr_server_processes(port), "the OCR server process should be running"
         process.send_signal(signal.SIGINT)  # to the runner only: it must stop its child itself
