@@ -8,12 +8,17 @@ from cnic_ocr.recognizer.geometry import (
     CARD_ASPECT,
     CARD_HEIGHT,
     CARD_WIDTH,
-    find_card,
+    CardQuad,
     find_cards,
     order_corners,
     rectify,
     rectify_matrix,
 )
+
+
+def find_card(image: np.ndarray) -> CardQuad | None:
+    """The best candidate, the one the recognizer reads first."""
+    return next(iter(find_cards(image)), None)
 
 
 def scene_with_card(angle: float, card_width: int = 420) -> tuple[np.ndarray, np.ndarray]:

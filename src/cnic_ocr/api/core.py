@@ -126,6 +126,21 @@ def json_response(
     return ApiResponse(status_code, headers, json.dumps(payload, allow_nan=False).encode("utf-8"))
 
 
+def log_answered(request: ApiRequest, response: ApiResponse, started: float, **fields: object) -> None:
+    """One log line per request: who asked what, the answer, how long it took (never a body)."""
+    logger.info(
+        "request answered",
+        extra={
+            "request_id": request.request_id,
+            "method": request.method,
+            "path": request.path[:200],
+            "http_status": response.status_code,
+            **fields,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+        },
+    )
+
+
 def http_error_response(status_code: int, request_id: str) -> ApiResponse:
     """A refusal at the HTTP level, shaped like API Gateway's own errors: ``{"message": reason}``.
 
@@ -175,18 +190,13 @@ class OcrApi:
             logger.exception("unexpected error", extra={"request_id": request.request_id})
             response = json_response(500, error_body(OcrStatus.INNER_ERROR), request.request_id)
             ocr_status, recognize_ms = OcrStatus.INNER_ERROR.value, None
-        logger.info(
-            "request answered",
-            extra={
-                "request_id": request.request_id,
-                "method": request.method,
-                "path": request.path[:200],
-                "http_status": response.status_code,
-                "ocr_status": ocr_status,
-                "body_bytes": len(request.body),
-                "recognize_ms": recognize_ms,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-            },
+        log_answered(
+            request,
+            response,
+            started,
+            ocr_status=ocr_status,
+            body_bytes=len(request.body),
+            recognize_ms=recognize_ms,
         )
         return response
 

@@ -42,6 +42,7 @@ from cnic_ocr.api.core import (
     encode_keys,
     json_response,
     key_accepted,
+    log_answered,
     logger,
 )
 from cnic_ocr.contract import MSG_NOT_IDENTITY_CARD, OcrStatus, error_body, ok_body
@@ -243,17 +244,7 @@ class UploadsApi:
             logger.exception("unexpected error", extra={"request_id": request.request_id})
             response = json_response(500, error_body(OcrStatus.INNER_ERROR), request.request_id)
             status = OcrStatus.INNER_ERROR.value
-        logger.info(
-            "request answered",
-            extra={
-                "request_id": request.request_id,
-                "method": request.method,
-                "path": request.path[:200],
-                "http_status": response.status_code,
-                "upload_status": status,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-            },
-        )
+        log_answered(request, response, started, upload_status=status)
         return response
 
     def answer(self, request: ApiRequest, api_key: str) -> tuple[ApiResponse, str | None]:

@@ -12,7 +12,7 @@ from typing import Any
 import boto3
 from aws_lambda_powertools.utilities.parameters import SecretsProvider
 from botocore.config import Config
-from pydantic import Field, field_validator
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from cnic_ocr.api.uploads import (
@@ -26,6 +26,7 @@ from cnic_ocr.api.uploads import (
 )
 from cnic_ocr.pipeline.adapters.clock import SystemClock
 from cnic_ocr.pipeline.adapters.dynamodb_repository import DynamoDbRecordRepository
+from cnic_ocr.pipeline.settings import S3KeyPrefix
 
 #: The pipeline rejects objects over its MAX_OBJECT_BYTES default unread; slots stay below it.
 _LARGEST_SLOT_BYTES = 25 * 1024 * 1024
@@ -42,20 +43,13 @@ class UploadsSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
     upload_bucket_name: str = Field(min_length=3, description="bucket the pipeline watches")
-    upload_prefix: str = Field(default="uploads/", description="the pipeline's UPLOAD_PREFIX")
+    upload_prefix: S3KeyPrefix = Field(default="uploads/", description="the pipeline's UPLOAD_PREFIX")
     records_table_name: str = Field(min_length=3, description="the pipeline's records table")
     upload_id_secret_name: str = Field(
         min_length=1, description="Secrets Manager secret that signs upload ids and derives key ids"
     )
     upload_slot_seconds: int = Field(default=DEFAULT_SLOT_SECONDS, ge=10, le=3600)
     upload_max_bytes: int = Field(default=DEFAULT_MAX_UPLOAD_BYTES, ge=1, le=_LARGEST_SLOT_BYTES)
-
-    @field_validator("upload_prefix")
-    @classmethod
-    def _prefix_is_relative(cls, value: str) -> str:
-        if value.startswith("/"):
-            raise ValueError("upload_prefix is an S3 key prefix and never starts with '/'")
-        return value
 
 
 class S3PostPresigner:

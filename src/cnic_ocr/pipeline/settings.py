@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field, HttpUrl, field_validator
+from pydantic import AfterValidator, Field, HttpUrl
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: The contract's only route.
 OCR_ROUTE = "/v1/pk_ocr/general"
 
 PositiveSeconds = Annotated[float, Field(gt=0)]
+
+
+def _relative_prefix(value: str) -> str:
+    if value.startswith("/"):
+        raise ValueError("upload_prefix is an S3 key prefix and never starts with '/'")
+    return value
+
+
+#: An S3 key prefix: relative, as S3 keys are.
+S3KeyPrefix = Annotated[str, AfterValidator(_relative_prefix)]
 
 
 class PipelineSettings(BaseSettings):
@@ -27,7 +37,9 @@ class PipelineSettings(BaseSettings):
     api_key_secret_name: str = Field(min_length=1, description="Secrets Manager secret holding the X-API-Key")
     ocr_api_url: HttpUrl = Field(description="Base URL of the OCR API; /v1/pk_ocr/general is appended")
 
-    upload_prefix: str = Field(default="uploads/", description="Only keys under this prefix are processed")
+    upload_prefix: S3KeyPrefix = Field(
+        default="uploads/", description="Only keys under this prefix are processed"
+    )
     event_source: str = Field(default="cnic-ocr.upload-pipeline", min_length=1)
     include_pii_in_events: bool = Field(
         default=False, description="Put names and the full number in events (default: masked number only)"
@@ -60,13 +72,6 @@ class PipelineSettings(BaseSettings):
         default=25 * 1024 * 1024, gt=0, description="Larger objects are rejected without being read"
     )
     idempotency_ttl_seconds: int = Field(default=24 * 3600, gt=0)
-
-    @field_validator("upload_prefix")
-    @classmethod
-    def _prefix_is_relative(cls, value: str) -> str:
-        if value.startswith("/"):
-            raise ValueError("upload_prefix is an S3 key prefix and never starts with '/'")
-        return value
 
     @property
     def ocr_endpoint(self) -> str:

@@ -125,11 +125,6 @@ def find_cards(image: NDArray[np.uint8]) -> list[CardQuad]:
     ]
 
 
-def find_card(image: NDArray[np.uint8]) -> CardQuad | None:
-    """The most card-like quadrilateral in ``image`` (BGR), or None."""
-    return next(iter(find_cards(image)), None)
-
-
 def _colour_edges(small: NDArray[np.uint8]) -> NDArray[np.uint8]:
     """Edges in lightness and in both colour axes: a light-green card on white paper differs in a*."""
     lab = cv2.cvtColor(cv2.GaussianBlur(small, (5, 5), 0), cv2.COLOR_BGR2LAB)
