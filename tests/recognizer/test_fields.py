@@ -1,5 +1,7 @@
 """Field extraction from OCR lines with geometry (no engine: lines are given)."""
 
+from dataclasses import replace
+
 from cnic_ocr.recognizer.fields import OcrLine, extract, match_label
 from cnic_ocr.recognizer.layout import Label
 
@@ -100,3 +102,9 @@ def test_a_line_in_capitals_under_the_name_label_is_not_the_name() -> None:
     lines = [ln for ln in card_lines() if ln.text != "Janat Mirza"]
     lines.append(line("ISLAMIC REPUBLIC OF PAKISTAN", 0.27, 0.24, w=0.3))
     assert "name" not in values(lines)
+
+
+def test_a_lone_gender_letter_is_trusted_by_its_confidence_in_either_case() -> None:
+    lines = [replace(ln, score=0.65, caseless=0.999) if ln.text == "F" else ln for ln in card_lines()]
+    gender = extract(lines).fields["gender"]
+    assert (gender.value, gender.score, gender.weakest) == ("F", 0.999, 0.999)

@@ -32,6 +32,14 @@ def test_front_is_read_exactly(recognizer: Recognizer, condition: str, seed: int
     CnicFields.model_validate(body["message"])
 
 
+@pytest.mark.parametrize("condition", ["clean", "phone"])
+def test_gender_x_is_read(recognizer: Recognizer, condition: str) -> None:
+    """The lone letter X shows no case; "x" must not cost it the confidence to answer."""
+    sample = generate(503, condition)  # the first seed whose card holder's gender is X
+    assert sample.truth is not None and sample.truth["gender"] == "X"
+    assert recognizer.recognize(sample.image) == {"status": "OK", "message": sample.truth}
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_negatives_are_not_identity_cards(recognizer: Recognizer, seed: int) -> None:
     sample = generate(seed, "negative")

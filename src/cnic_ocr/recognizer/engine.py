@@ -5,6 +5,11 @@ separately so the recognizer can run detection once on the rectified card and re
 only on the lines it needs. The stage objects are stateless per call and safe to share
 between threads; rapidocr's all-in-one ``__call__`` mutates shared flags, so it is not used.
 
+Recognition decodes the model's per-character probabilities itself (greedy CTC, as rapidocr
+does) to fold look-alike classes the card never prints apart: the model's alphabet has accented
+and full-width twins of the ASCII letters ("Nadía" for "Nadia"), and a lone letter's case cannot
+be seen ("x" for the gender "X"). A folded character's confidence is the sum over its twins.
+
 Detection is one large input and uses every core inside onnxruntime. Recognition is many
 small inputs, where splitting one line's convolutions over threads costs more in
 synchronisation than it gains: lines are instead recognised one per core, in parallel, on a
@@ -16,6 +21,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -23,7 +29,6 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 from rapidocr import RapidOCR
-from rapidocr.ch_ppocr_rec.typings import TextRecInput
 
 #: Detection input is scaled so its longer side is at most this many pixels (cost grows with
 #: area): on a rectified card, text lines are then 8-16 px tall.
@@ -47,6 +52,34 @@ class ReadText:
     text: str
     score: float  # mean character confidence
     weakest: float  # lowest character confidence
+    caseless: float = 0.0  # mean character confidence when letter case is not told apart
+
+
+@dataclass(frozen=True)
+class _Twins:
+    """The model's classes that the card's ASCII text cannot tell apart, per class index."""
+
+    ascii: dict[int, str]  # class -> the ASCII character it folds to
+    same: dict[int, NDArray[np.intp]]  # class -> every class folding to the same character
+    caseless: dict[int, NDArray[np.intp]]  # class -> every class folding to it in either case
+
+    @classmethod
+    def of(cls, characters: list[str]) -> _Twins:
+        ascii_of: dict[int, str] = {}
+        for index, char in enumerate(characters):
+            base = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
+            if len(base) == 1 and base.isascii() and base.isalnum():
+                ascii_of[index] = base
+        by_char: dict[str, list[int]] = {}
+        by_letter: dict[str, list[int]] = {}
+        for index, base in ascii_of.items():
+            by_char.setdefault(base, []).append(index)
+            by_letter.setdefault(base.upper(), []).append(index)
+        return cls(
+            ascii={i: b for i, b in ascii_of.items() if characters[i] != b},
+            same={i: np.array(by_char[b]) for i, b in ascii_of.items()},
+            caseless={i: np.array(by_letter[b.upper()]) for i, b in ascii_of.items()},
+        )
 
 
 class OcrEngine:
@@ -73,6 +106,10 @@ class OcrEngine:
         self._cls = ocr._load_cls_model()  # type: ignore[no-untyped-call]
         single_threaded = RapidOCR(params={**params, "EngineConfig.onnxruntime.intra_op_num_threads": 1})
         self._rec = single_threaded._load_rec_model()  # type: ignore[no-untyped-call]
+        self._characters: list[str] = self._rec.postprocess_op.character
+        self._twins = _Twins.of(self._characters)
+        _, input_height, min_input_width = self._rec.rec_image_shape
+        self._min_width_ratio = min_input_width / input_height
         self._rec_pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="ocr-rec")
         self.load_seconds = time.perf_counter() - started
 
@@ -106,10 +143,26 @@ class OcrEngine:
         return read
 
     def _read_one(self, crop: NDArray[np.uint8]) -> ReadText:
-        result = self._rec(TextRecInput(img=[crop], return_word_box=True))
-        text, mean, words = (result.txts or ("",))[0], result.scores[0], result.word_results[0]
-        confidences = getattr(words, "confs", None) or [mean]
-        return ReadText(text=str(text), score=float(mean), weakest=float(min(confidences)))
+        ratio = max(self._min_width_ratio, crop.shape[1] / crop.shape[0])
+        batch = self._rec.resize_norm_img(crop, ratio)[np.newaxis].astype(np.float32)
+        probabilities = self._rec.session(batch)[0]  # (time steps, classes), softmaxed
+        best = probabilities.argmax(axis=1)
+        emitted = best != 0  # class 0 is CTC's blank
+        emitted[1:] &= best[1:] != best[:-1]  # a character held over several steps counts once
+        text, confidences, caseless = [], [], []
+        for step in np.flatnonzero(emitted):
+            index = int(best[step])
+            text.append(self._twins.ascii.get(index, self._characters[index]))
+            confidences.append(float(probabilities[step, self._twins.same.get(index, index)].sum()))
+            caseless.append(float(probabilities[step, self._twins.caseless.get(index, index)].sum()))
+        if not text:
+            return ReadText(text="", score=0.0, weakest=0.0)
+        return ReadText(
+            text="".join(text),
+            score=float(np.mean(confidences)),
+            weakest=min(confidences),
+            caseless=float(np.mean(caseless)),
+        )
 
 
 def crop_quad(image: NDArray[np.uint8], points: NDArray[np.float32], pad: float = 0.0) -> NDArray[np.uint8]:

@@ -25,6 +25,8 @@ NAME_PARTICLES = frozenset({"ul", "ud", "ur", "un", "us", "e", "bin", "binte", "
 #: these (chosen on synthetic phone photos: lower lets misreads through, higher FAILs good reads).
 MIN_MEAN_CONFIDENCE = 0.90
 MIN_CHAR_CONFIDENCE = 0.40
+#: The tallest a detected line box should be, as a share of the card's height (they are about 0.055).
+MAX_LINE_HEIGHT = 0.06
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,7 @@ class OcrLine:
     score: float  # mean character confidence
     box: tuple[float, float, float, float]
     weakest: float = 1.0  # lowest character confidence
+    caseless: float = 0.0  # mean confidence when letter case is not told apart (never below score)
 
     @property
     def height(self) -> float:
@@ -94,16 +97,18 @@ def _below(label: OcrLine, candidates: list[OcrLine], max_gap: float) -> list[Oc
     """Lines under ``label`` in its column, nearest first.
 
     Centres, not tops, decide "under": a value box may start inside the label's box when the
-    detector pads it, but its middle is always lower than the label's.
+    detector pads it, but its middle is always lower than the label's. A blurred photo can
+    swell the boxes to twice a line's height, so the drop asked for is capped.
     """
     found = []
     label_mid = label.centre[1]
+    min_drop = 0.5 * min(label.height, MAX_LINE_HEIGHT)
     for line in candidates:
         if line is label:
             continue
         drop = line.centre[1] - label_mid
         column_ok = abs(line.box[0] - label.box[0]) < 0.06 or (line.box[0] < label.centre[0] < line.box[2])
-        if 0.5 * label.height < drop < max_gap and column_ok:
+        if min_drop < drop < max_gap and column_ok:
             found.append(line)
     return sorted(found, key=lambda ln: ln.centre[1])
 
@@ -171,7 +176,9 @@ def extract(lines: list[OcrLine]) -> Extraction:
     for line in _below(anchor(Label.GENDER), values, 0.12):
         text = line.text.strip().upper()
         if text in {"M", "F", "X"}:
-            result.fields["gender"] = FieldReading(text, line.score, "label", line.weakest)
+            # A lone letter shows no case: "x" and "X" split the model's confidence.
+            confidence = max(line.score, line.caseless)
+            result.fields["gender"] = FieldReading(text, confidence, "label", confidence)
             break
 
     for line in _below(anchor(Label.COUNTRY), values, 0.12):

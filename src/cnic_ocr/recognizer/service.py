@@ -279,7 +279,8 @@ class Recognizer:
             right, bottom = min(CARD_WIDTH, int(x1 * CARD_WIDTH)), min(CARD_HEIGHT, int(y1 * CARD_HEIGHT))
             crops.append(np.ascontiguousarray(card[top : max(bottom, top + 2), left : max(right, left + 2)]))
         texts = self.engine.read(crops)
-        return [OcrLine(t.text, t.score, box, t.weakest) for t, box in zip(texts, regions, strict=True)]
+        pairs = zip(texts, regions, strict=True)
+        return [OcrLine(t.text, t.score, box, t.weakest, t.caseless) for t, box in pairs]
 
     def _answer(self, reading: CardReading) -> dict[str, Any]:
         extraction = reading.extraction

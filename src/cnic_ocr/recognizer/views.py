@@ -8,7 +8,7 @@ layout's anchors to map every line into the card's own frame (shares of width an
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -35,6 +35,7 @@ def box_lines(boxes: list[TextBox], texts: list[ReadText], width: int, height: i
                 text=read.text,
                 score=read.score,
                 weakest=read.weakest,
+                caseless=read.caseless,
                 box=(
                     float(xs.min()) / width,
                     float(ys.min()) / height,
@@ -158,7 +159,7 @@ def lines_in_card(lines: list[OcrLine], matrix: Matrix, width: int, height: int)
         card = cv2.perspectiveTransform(corners, matrix)[0]
         xs, ys = card[:, 0] / CARD_WIDTH, card[:, 1] / CARD_HEIGHT
         box = (float(xs.min()), float(ys.min()), float(xs.max()), float(ys.max()))
-        mapped.append(OcrLine(text=line.text, score=line.score, box=box, weakest=line.weakest))
+        mapped.append(replace(line, box=box))
     return mapped
 
 

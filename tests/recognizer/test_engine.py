@@ -1,0 +1,20 @@
+"""The engine's folding of look-alike character classes the card's ASCII text never tells apart."""
+
+from cnic_ocr.recognizer import get_recognizer
+from cnic_ocr.recognizer.engine import _Twins
+
+
+def test_accented_and_full_width_letters_fold_to_ascii() -> None:
+    twins = _Twins.of(["blank", "i", "í", "Ｘ", "X", "x", "Ⅻ", "中"])
+    assert twins.ascii == {2: "i", 3: "X"}
+    assert sorted(twins.same[2]) == [1, 2]
+    assert sorted(twins.caseless[4]) == [3, 4, 5]
+    assert 6 not in twins.ascii and 7 not in twins.same  # several letters, or none: left alone
+
+
+def test_the_models_alphabet_folds_its_accented_i_and_its_lower_case_x() -> None:
+    engine = get_recognizer().engine
+    characters = engine._characters
+    accented_i = characters.index("í")
+    assert engine._twins.ascii[accented_i] == "i"
+    assert characters.index("x") in engine._twins.caseless[characters.index("X")]
