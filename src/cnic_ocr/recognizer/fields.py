@@ -25,8 +25,13 @@ NAME_PARTICLES = frozenset({"ul", "ud", "ur", "un", "us", "e", "bin", "binte", "
 #: these (chosen on synthetic phone photos: lower lets misreads through, higher FAILs good reads).
 MIN_MEAN_CONFIDENCE = 0.90
 MIN_CHAR_CONFIDENCE = 0.40
-#: The tallest a detected line box should be, as a share of the card's height (they are about 0.055).
-MAX_LINE_HEIGHT = 0.06
+#: A value's centre lies about 0.05 of the card's height under its label's; the line beside
+#: a label, about 0. "Under" asks for a third of that, whatever the height of the boxes.
+MIN_VALUE_DROP = 0.02
+#: A line within this distance of a missing label's place that reads at least this much like
+#: the label (a SequenceMatcher ratio; "tame" vs "name" is 0.75) is that label misread.
+LABEL_PLACE_TOLERANCE = 0.03
+MISREAD_LABEL_RATIO = 0.6
 
 
 @dataclass(frozen=True)
@@ -93,22 +98,44 @@ def find_labels(lines: list[OcrLine]) -> dict[Label, OcrLine]:
     return labels
 
 
+def _misread_labels(lines: list[OcrLine], labels: dict[Label, OcrLine]) -> list[OcrLine]:
+    """Lines where the layout prints a label that was not found, reading nearly like it.
+
+    "Tame" at the place of "Name" is that label misread, not the value under it.
+    """
+    found = []
+    for label, (x, y) in LABEL_ANCHORS.items():
+        if label in labels:
+            continue
+        for line in lines:
+            near = (
+                abs(line.box[0] - x) < LABEL_PLACE_TOLERANCE
+                and abs(line.centre[1] - y) < LABEL_PLACE_TOLERANCE
+            )
+            if (
+                near
+                and SequenceMatcher(None, squash(line.text), LABEL_TEXTS[label]).ratio()
+                >= MISREAD_LABEL_RATIO
+            ):
+                found.append(line)
+    return found
+
+
 def _below(label: OcrLine, candidates: list[OcrLine], max_gap: float) -> list[OcrLine]:
     """Lines under ``label`` in its column, nearest first.
 
     Centres, not tops, decide "under": a value box may start inside the label's box when the
-    detector pads it, but its middle is always lower than the label's. A blurred photo can
-    swell the boxes to twice a line's height, so the drop asked for is capped.
+    detector pads it (a blurred photo can swell boxes to twice a line's height), but its
+    middle is always lower than the label's.
     """
     found = []
     label_mid = label.centre[1]
-    min_drop = 0.5 * min(label.height, MAX_LINE_HEIGHT)
     for line in candidates:
         if line is label:
             continue
         drop = line.centre[1] - label_mid
         column_ok = abs(line.box[0] - label.box[0]) < 0.06 or (line.box[0] < label.centre[0] < line.box[2])
-        if min_drop < drop < max_gap and column_ok:
+        if MIN_VALUE_DROP < drop < max_gap and column_ok:
             found.append(line)
     return sorted(found, key=lambda ln: ln.centre[1])
 
@@ -156,7 +183,8 @@ def _clean_name(text: str) -> str:
 def extract(lines: list[OcrLine]) -> Extraction:
     """Pair values with labels and parse them; missing or doubtful fields are left out."""
     result = Extraction(labels=find_labels(lines))
-    values = [line for line in lines if match_label(line) is None]
+    misread_labels = _misread_labels(lines, result.labels)
+    values = [line for line in lines if match_label(line) is None and line not in misread_labels]
     squashed_all = " ".join(squash(line.text) for line in lines)
     result.front_markers = frozenset(marker for marker in FRONT_MARKERS if marker in squashed_all)
 
