@@ -35,6 +35,8 @@ from rapidocr import RapidOCR
 CARD_DET_SIDE = 512
 #: For a whole photo whose card outline was not found, where the card may be small.
 SCENE_DET_SIDE = 800
+#: Classes looked at per character for its best rival reading (the top few hold nearly all).
+RIVAL_CONTENDERS = 4
 #: Crops thinner than this hold no readable text (and would divide by zero in the recognizer).
 MIN_CROP_SIDE = 4
 
@@ -51,8 +53,9 @@ class TextBox:
 class ReadText:
     text: str
     score: float  # mean character confidence
-    weakest: float  # lowest character confidence
+    weakest: float  # lowest confidence of a character other than a space
     caseless: float = 0.0  # mean character confidence when letter case is not told apart
+    rivals: tuple[tuple[str, float], ...] = ()  # per character: the model's best other character
 
 
 @dataclass(frozen=True)
@@ -149,20 +152,44 @@ class OcrEngine:
         best = probabilities.argmax(axis=1)
         emitted = best != 0  # class 0 is CTC's blank
         emitted[1:] &= best[1:] != best[:-1]  # a character held over several steps counts once
-        text, confidences, caseless = [], [], []
-        for step in np.flatnonzero(emitted):
-            index = int(best[step])
-            text.append(self._twins.ascii.get(index, self._characters[index]))
-            confidences.append(float(probabilities[step, self._twins.same.get(index, index)].sum()))
-            caseless.append(float(probabilities[step, self._twins.caseless.get(index, index)].sum()))
-        if not text:
+        steps = np.flatnonzero(emitted)
+        if not steps.size:
             return ReadText(text="", score=0.0, weakest=0.0)
+        # The few most likely classes per character, for its best rival (never blank: a
+        # dropped character is not a rival reading).
+        top = np.argpartition(probabilities[steps, 1:], -RIVAL_CONTENDERS, axis=1)
+        contenders = top[:, -RIVAL_CONTENDERS:] + 1
+        text, confidences, caseless, rivals = [], [], [], []
+        for step, candidates in zip(steps, contenders, strict=True):
+            row, index = probabilities[step], int(best[step])
+            char = self._as_ascii(index)
+            text.append(char)
+            confidences.append(self._probability(row, index))
+            caseless.append(float(row[self._twins.caseless.get(index, index)].sum()))
+            rivals.append(self._rival(row, candidates, char))
         return ReadText(
             text="".join(text),
             score=float(np.mean(confidences)),
-            weakest=min(confidences),
+            # A doubtful space between words is settled by title case, not by this floor.
+            weakest=min((c for char, c in zip(text, confidences, strict=True) if char != " "), default=0.0),
             caseless=float(np.mean(caseless)),
+            rivals=tuple(rivals),
         )
+
+    def _rival(self, row: NDArray[np.float32], candidates: NDArray[np.intp], char: str) -> tuple[str, float]:
+        """The most likely other character among ``candidates`` (a twin of ``char`` is not other)."""
+        others = [int(c) for c in candidates if self._as_ascii(int(c)) != char]
+        if not others:
+            return "", 0.0
+        rival = max(others, key=lambda c: float(row[c]))
+        return self._as_ascii(rival), self._probability(row, rival)
+
+    def _as_ascii(self, index: int) -> str:
+        return self._twins.ascii.get(index, self._characters[index])
+
+    def _probability(self, step: NDArray[np.float32], index: int) -> float:
+        """A class's probability, with those of its accented and full-width twins."""
+        return float(step[self._twins.same.get(index, index)].sum())
 
 
 def crop_quad(image: NDArray[np.uint8], points: NDArray[np.float32], pad: float = 0.0) -> NDArray[np.uint8]:

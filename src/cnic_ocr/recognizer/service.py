@@ -30,6 +30,7 @@ from cnic_ocr.contract import (
 from cnic_ocr.recognizer import rules
 from cnic_ocr.recognizer.engine import OcrEngine, TextBox, crop_quad
 from cnic_ocr.recognizer.fields import (
+    MAX_RIVAL_PROBABILITY,
     MIN_CHAR_CONFIDENCE,
     MIN_MEAN_CONFIDENCE,
     Extraction,
@@ -105,7 +106,11 @@ class Trace:
 
 
 def _trusted(reading: FieldReading) -> bool:
-    return reading.score >= MIN_MEAN_CONFIDENCE and reading.weakest >= MIN_CHAR_CONFIDENCE
+    return (
+        reading.score >= MIN_MEAN_CONFIDENCE
+        and reading.weakest >= MIN_CHAR_CONFIDENCE
+        and reading.rival < MAX_RIVAL_PROBABILITY
+    )
 
 
 def _trusted_when_corroborated(reading: FieldReading) -> bool:
@@ -280,7 +285,7 @@ class Recognizer:
             crops.append(np.ascontiguousarray(card[top : max(bottom, top + 2), left : max(right, left + 2)]))
         texts = self.engine.read(crops)
         pairs = zip(texts, regions, strict=True)
-        return [OcrLine(t.text, t.score, box, t.weakest, t.caseless) for t, box in pairs]
+        return [OcrLine(t.text, t.score, box, t.weakest, t.caseless, t.rivals) for t, box in pairs]
 
     def _answer(self, reading: CardReading) -> dict[str, Any]:
         extraction = reading.extraction
@@ -353,6 +358,7 @@ class Recognizer:
                 key: {
                     "confidence": round(reading_.score, 4),
                     "weakestCharacter": round(reading_.weakest, 4),
+                    "rival": round(reading_.rival, 4),
                     "source": reading_.source,
                 }
                 for key, reading_ in extraction.fields.items()

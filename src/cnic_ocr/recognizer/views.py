@@ -36,6 +36,7 @@ def box_lines(boxes: list[TextBox], texts: list[ReadText], width: int, height: i
                 score=read.score,
                 weakest=read.weakest,
                 caseless=read.caseless,
+                rivals=read.rivals,
                 box=(
                     float(xs.min()) / width,
                     float(ys.min()) / height,
