@@ -81,3 +81,10 @@ def test_both_dates_unconfident_confirm_nothing() -> None:
 
 def test_a_date_off_the_validity_period_fails_however_confident() -> None:
     assert answer(extraction(expiryDay="20300316"))["status"] == "FAIL"
+
+
+@pytest.mark.parametrize("field", ["name", "birthDay", "idNumber"])
+def test_a_confident_field_with_a_strong_rival_reading_fails(field: str) -> None:
+    found = extraction()
+    found.fields[field].rival = 0.3
+    assert answer(found)["status"] == "FAIL"

@@ -1,5 +1,8 @@
 """The engine's folding of look-alike character classes the card's ASCII text never tells apart."""
 
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
 from cnic_ocr.recognizer import get_recognizer
 from cnic_ocr.recognizer.engine import _Twins
 
@@ -18,3 +21,14 @@ def test_the_models_alphabet_folds_its_accented_i_and_its_lower_case_x() -> None
     accented_i = characters.index("í")
     assert engine._twins.ascii[accented_i] == "i"
     assert characters.index("x") in engine._twins.caseless[characters.index("X")]
+
+
+def test_each_character_read_comes_with_its_best_other_character() -> None:
+    image = Image.new("RGB", (420, 64), "white")
+    ImageDraw.Draw(image).text((10, 8), "Aqsa Chaudhry", fill="black", font=ImageFont.load_default(size=40))
+    read = get_recognizer().engine.read([np.asarray(image)])[0]
+    assert read.text == "Aqsa Chaudhry"
+    assert len(read.rivals) == len(read.text)
+    for char, (rival, probability) in zip(read.text, read.rivals, strict=True):
+        assert rival != char
+        assert 0.0 <= probability <= 1.0 - read.weakest + 1e-6 or char == " "

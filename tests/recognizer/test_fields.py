@@ -2,6 +2,8 @@
 
 from dataclasses import replace
 
+import pytest
+
 from cnic_ocr.recognizer.fields import OcrLine, extract, match_label
 from cnic_ocr.recognizer.layout import Label
 
@@ -115,3 +117,40 @@ def test_a_misread_label_at_its_place_is_not_taken_for_the_value() -> None:
     misread = line("Tame", 0.25, 0.21, w=0.06, h=0.034)
     lines = [misread if ln.text == "Name" else ln for ln in card_lines()]
     assert values(lines)["name"] == "Janat Mirza"
+
+
+def rivals(text: str, **at: tuple[str, float]) -> tuple[tuple[str, float], ...]:
+    """Per-character rivals of ``text``: none, except ``at={"p<index>": (char, probability)}``."""
+    chosen = {int(key[1:]): rival for key, rival in at.items()}
+    return tuple(chosen.get(index, ("", 0.0)) for index in range(len(text)))
+
+
+def with_value(old: str, new: OcrLine) -> list[OcrLine]:
+    return [new if ln.text == old else ln for ln in card_lines()]
+
+
+def test_a_rival_letter_that_makes_another_name_is_the_readings_doubt() -> None:
+    doubtful = line("Janat Mirza", 0.27, 0.24, w=0.2)
+    doubtful = replace(doubtful, rivals=rivals(doubtful.text, p7=("e", 0.3)))  # Janat Merza
+    assert extract(with_value("Janat Mirza", doubtful)).fields["name"].rival == 0.3
+
+
+@pytest.mark.parametrize(
+    ("text", "position", "rival"),
+    [
+        ("Janat Iqbal", 6, "l"),  # title case reads "lqbal" as "Iqbal"
+        ("Janat Mirza", 0, "j"),  # a lower-case first letter is not a name
+        ("Janat Mirza", 5, "_"),  # a space for an underscore: the same words
+    ],
+)
+def test_rivals_the_rules_settle_are_no_doubt(text: str, position: int, rival: str) -> None:
+    reading = replace(line(text, 0.27, 0.24, w=0.2), rivals=rivals(text, **{f"p{position}": (rival, 0.4)}))
+    name = extract(with_value("Janat Mirza", reading)).fields["name"]
+    assert name.value == text
+    assert name.rival == 0.0
+
+
+def test_a_rival_digit_that_makes_another_date_is_the_readings_doubt() -> None:
+    birth = line("14.09.2001", 0.46, 0.77, w=0.11)
+    birth = replace(birth, rivals=rivals(birth.text, p8=("7", 0.25)))  # 14.09.2071: still a date
+    assert extract(with_value("14.09.2001", birth)).fields["birthDay"].rival == 0.25
