@@ -35,8 +35,6 @@ from rapidocr import RapidOCR
 CARD_DET_SIDE = 512
 #: For a whole photo whose card outline was not found, where the card may be small.
 SCENE_DET_SIDE = 800
-#: Classes looked at per character for its best rival reading (the top few hold nearly all).
-RIVAL_CONTENDERS = 4
 #: Crops thinner than this hold no readable text (and would divide by zero in the recognizer).
 MIN_CROP_SIDE = 4
 
@@ -155,18 +153,19 @@ class OcrEngine:
         steps = np.flatnonzero(emitted)
         if not steps.size:
             return ReadText(text="", score=0.0, weakest=0.0)
-        # The few most likely classes per character, for its best rival (never blank: a
-        # dropped character is not a rival reading).
-        top = np.argpartition(probabilities[steps, 1:], -RIVAL_CONTENDERS, axis=1)
-        contenders = top[:, -RIVAL_CONTENDERS:] + 1
+        # Each character's best rival: the most likely class once it, its twins and the blank
+        # are set aside (a dropped character is not a rival reading).
+        others = probabilities[steps]  # a copy
+        others[:, 0] = 0.0
         text, confidences, caseless, rivals = [], [], [], []
-        for step, candidates in zip(steps, contenders, strict=True):
+        for step, other in zip(steps, others, strict=True):
             row, index = probabilities[step], int(best[step])
-            char = self._as_ascii(index)
-            text.append(char)
+            text.append(self._as_ascii(index))
             confidences.append(self._probability(row, index))
             caseless.append(float(row[self._twins.caseless.get(index, index)].sum()))
-            rivals.append(self._rival(row, candidates, char))
+            other[self._twins.same.get(index, index)] = 0.0
+            rival = int(other.argmax())
+            rivals.append((self._as_ascii(rival), self._probability(row, rival)) if rival else ("", 0.0))
         return ReadText(
             text="".join(text),
             score=float(np.mean(confidences)),
@@ -175,14 +174,6 @@ class OcrEngine:
             caseless=float(np.mean(caseless)),
             rivals=tuple(rivals),
         )
-
-    def _rival(self, row: NDArray[np.float32], candidates: NDArray[np.intp], char: str) -> tuple[str, float]:
-        """The most likely other character among ``candidates`` (a twin of ``char`` is not other)."""
-        others = [int(c) for c in candidates if self._as_ascii(int(c)) != char]
-        if not others:
-            return "", 0.0
-        rival = max(others, key=lambda c: float(row[c]))
-        return self._as_ascii(rival), self._probability(row, rival)
 
     def _as_ascii(self, index: int) -> str:
         return self._twins.ascii.get(index, self._characters[index])
