@@ -54,6 +54,7 @@ class ReadText:
     weakest: float  # lowest confidence of a character other than a space
     caseless: float = 0.0  # mean character confidence when letter case is not told apart
     rivals: tuple[tuple[str, float], ...] = ()  # per character: the model's best other character
+    end: float = 0.0  # where the last character ends, as a share of the crop's width
 
 
 @dataclass(frozen=True)
@@ -144,7 +145,8 @@ class OcrEngine:
         return read
 
     def _read_one(self, crop: NDArray[np.uint8]) -> ReadText:
-        ratio = max(self._min_width_ratio, crop.shape[1] / crop.shape[0])
+        aspect = crop.shape[1] / crop.shape[0]
+        ratio = max(self._min_width_ratio, aspect)
         batch = self._rec.resize_norm_img(crop, ratio)[np.newaxis].astype(np.float32)
         probabilities = self._rec.session(batch)[0]  # (time steps, classes), softmaxed
         best = probabilities.argmax(axis=1)
@@ -173,6 +175,8 @@ class OcrEngine:
             weakest=min((c for char, c in zip(text, confidences, strict=True) if char != " "), default=0.0),
             caseless=float(np.mean(caseless)),
             rivals=tuple(rivals),
+            # The model sees the crop left-aligned in an input at least ``ratio`` wide.
+            end=float((steps[-1] + 1) / len(best) * ratio / aspect),
         )
 
     def _as_ascii(self, index: int) -> str:

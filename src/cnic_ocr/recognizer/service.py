@@ -67,6 +67,10 @@ LEGIBLE_DOCUMENT_LINES = 10
 #: parity, issue and expiry by the validity period) needs only this mean confidence: a misread
 #: that happens to agree with an independent reading is far less likely than the misread.
 CORROBORATED_MIN_CONFIDENCE = 0.6
+#: Fields with no format that would show a value cut short ("Ali Raz" is a name too).
+FREE_TEXT_FIELDS = frozenset({"name", "fatherName", "country"})
+#: A re-read whose last character ends this close to its region's right edge may be cut off.
+REGION_EDGE = 0.97
 #: Labels no other common document prints.
 CNIC_ONLY_LABELS = frozenset({Label.IDENTITY_NUMBER, Label.COUNTRY})
 #: (x0, y0, x1) shares of the card where the labels and values are printed.
@@ -284,8 +288,12 @@ class Recognizer:
             right, bottom = min(CARD_WIDTH, int(x1 * CARD_WIDTH)), min(CARD_HEIGHT, int(y1 * CARD_HEIGHT))
             crops.append(np.ascontiguousarray(card[top : max(bottom, top + 2), left : max(right, left + 2)]))
         texts = self.engine.read(crops)
-        pairs = zip(texts, regions, strict=True)
-        return [OcrLine(t.text, t.score, box, t.weakest, t.caseless, t.rivals) for t, box in pairs]
+        lines = []
+        for key, text, box in zip(missing, texts, regions, strict=True):
+            if key in FREE_TEXT_FIELDS and text.end >= REGION_EDGE:
+                continue  # a name read up to the region's edge may go on past it: cut short
+            lines.append(OcrLine(text.text, text.score, box, text.weakest, text.caseless, text.rivals))
+        return lines
 
     def _answer(self, reading: CardReading) -> dict[str, Any]:
         extraction = reading.extraction
