@@ -91,6 +91,17 @@ def test_title_case_repairs_l_and_i_confusion() -> None:
     assert values(lines)["name"] == "Ali Khan"
 
 
+@pytest.mark.parametrize(("read", "printed"), [("Asad jatoi", "Asad Jatoi"), ("Zia ul Haq", "Zia ul Haq")])
+def test_title_case_capitalises_a_letter_drawn_like_its_capital(read: str, printed: str) -> None:
+    lines = [line(read, 0.27, 0.24, w=0.2) if ln.text == "Janat Mirza" else ln for ln in card_lines()]
+    assert values(lines)["name"] == printed
+
+
+def test_a_word_starting_with_a_lower_case_letter_unlike_its_capital_is_no_name() -> None:
+    lines = [line("Asad ratoi", 0.27, 0.24, w=0.2) if ln.text == "Janat Mirza" else ln for ln in card_lines()]
+    assert "name" not in values(lines)
+
+
 def test_title_case_restores_a_lost_space() -> None:
     lines = [
         ln if ln.text != "Janat Mirza" else line("MuhammadSaleem Anjum", 0.27, 0.24, w=0.25)

@@ -26,6 +26,8 @@ LIFETIME = "LIFETIME"
 NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z.'\- ]*[A-Za-z.]$")
 #: Lower-case words a title-case Pakistani name may hold ("Zia ul Haq", "Noor e Jahan").
 NAME_PARTICLES = frozenset({"ul", "ud", "ur", "un", "us", "e", "bin", "binte", "bint", "al", "de"})
+#: Lower-case letters drawn like their capitals, only smaller: alone, the case cannot be seen.
+CAPITAL_SHAPED = frozenset("cjkopsuvwxz")
 #: A value is trusted when its characters' mean confidence and its least sure character's reach
 #: these (chosen on synthetic phone photos: lower lets misreads through, higher FAILs good reads).
 MIN_MEAN_CONFIDENCE = 0.90
@@ -173,18 +175,22 @@ def _is_name(text: str) -> bool:
 
 
 def _clean_name(text: str) -> str:
-    """Tidy a printed name, undoing the l/I confusion that title case makes certain.
+    """Tidy a printed name, undoing the confusions that title case makes certain.
 
     Names are printed in title case, so a word cannot start with a lower-case ``l`` (it is an
-    ``I``: "lqbal" → "Iqbal"), a capital ``I`` cannot follow a letter (it is an ``l``), and a
-    capital after a lower-case letter starts a word whose space was lost ("MuhammadSaleem").
+    ``I``: "lqbal" → "Iqbal") nor with a lower-case letter shaped like its capital ("jatoi"
+    → "Jatoi"), a capital ``I`` cannot follow a letter (it is an ``l``), and a capital after a
+    lower-case letter starts a word whose space was lost ("MuhammadSaleem").
     """
     spaced = re.sub(r"(?<=[a-z])(?=[A-HJ-Z])", " ", text.replace("_", " "))
     words = re.sub(r"\s+", " ", spaced).strip(" .,:;").split(" ")
     fixed = []
     for word in words:
-        if len(word) > 1 and word[0] == "l" and word[1].islower():
-            word = "I" + word[1:]
+        if len(word) > 1 and word[1].islower() and word.lower() not in NAME_PARTICLES:
+            if word[0] == "l":
+                word = "I" + word[1:]
+            elif word[0] in CAPITAL_SHAPED:
+                word = word[0].upper() + word[1:]
         word = re.sub(r"(?<=[A-Za-z])I(?=[a-z]|$)", "l", word)
         fixed.append(word)
     return " ".join(fixed)
