@@ -88,3 +88,9 @@ def test_a_confident_field_with_a_strong_rival_reading_fails(field: str) -> None
     found = extraction()
     found.fields[field].rival = 0.3
     assert answer(found)["status"] == "FAIL"
+
+
+def test_a_name_with_a_rival_the_other_name_echoes_fails() -> None:
+    found = extraction()
+    found.fields["fatherName"].echoed_rival = 0.07
+    assert answer(found)["status"] == "FAIL"

@@ -165,3 +165,18 @@ def test_a_rival_digit_that_makes_another_date_is_the_readings_doubt() -> None:
     birth = line("14.09.2001", 0.46, 0.77, w=0.11)
     birth = replace(birth, rivals=rivals(birth.text, p8=("7", 0.25)))  # 14.09.2071: still a date
     assert extract(with_value("14.09.2001", birth)).fields["birthDay"].rival == 0.25
+
+
+def test_a_weak_rival_that_the_other_name_echoes_is_a_doubt() -> None:
+    misread = line("Janat Mirzl", 0.27, 0.24, w=0.2)  # the father is "Mirza Anjum Kamal"
+    misread = replace(misread, rivals=rivals(misread.text, p10=("a", 0.07)))
+    found = extract(with_value("Janat Mirza", misread)).fields
+    assert found["name"].value == "Janat Mirzl"
+    assert found["name"].echoed_rival == 0.07
+    assert found["fatherName"].echoed_rival == 0.0
+
+
+def test_a_weak_rival_no_other_word_echoes_is_no_doubt() -> None:
+    reading = line("Janat Mirza", 0.27, 0.24, w=0.2)
+    reading = replace(reading, rivals=rivals(reading.text, p10=("e", 0.07)))  # "Mirze": no echo
+    assert extract(with_value("Janat Mirza", reading)).fields["name"].echoed_rival == 0.0

@@ -35,6 +35,9 @@ MIN_CHAR_CONFIDENCE = 0.40
 #: ...and no single character's second choice, that would make another valid value, reaches
 #: this (on synthetic photos, 0 in 650 rightly read names against 3 of 4 letter misreads seen).
 MAX_RIVAL_PROBABILITY = 0.15
+#: A rival that the card's other name echoes (it turns a word into one of that name's words)
+#: is a doubt from this probability on.
+ECHOED_RIVAL_FLOOR = 0.03
 #: A value's centre lies about 0.05 of the card's height under its label's; the line beside
 #: a label, about 0. "Under" asks for a third of that, whatever the height of the boxes.
 MIN_VALUE_DROP = 0.02
@@ -71,6 +74,7 @@ class FieldReading:
     source: str  # "label" under its label, "prior" under where it should be, "pattern" by shape
     weakest: float = 1.0
     rival: float = 0.0  # probability of the strongest one-character misread giving another value
+    echoed_rival: float = 0.0  # ...of one that makes a name word one of the other name's words
 
 
 @dataclass
@@ -246,6 +250,23 @@ def _rival(line: OcrLine, value_of: ValueParser) -> float:
     return strongest
 
 
+def _echoed_rival(line: OcrLine, other_name: str) -> float:
+    """How likely the strongest rival reading that makes a word of this name one of the other's.
+
+    Family names are shared: "Yousafzal" beside a father's "Yousafzai", with ``i`` as the
+    second choice for the ``l``, is far likelier a misread than a second family name.
+    """
+    other_words = set(other_name.split(" "))
+    shared = len(other_words & set((_name_value(line.text) or "").split(" ")))
+    strongest = 0.0
+    for position, (rival, probability) in enumerate(line.rivals):
+        if probability >= ECHOED_RIVAL_FLOOR and probability > strongest:
+            other = _name_value(line.text[:position] + rival + line.text[position + 1 :])
+            if other is not None and len(other_words & set(other.split(" "))) > shared:
+                strongest = probability
+    return strongest
+
+
 def extract(lines: list[OcrLine]) -> Extraction:
     """Pair values with labels and parse them; missing or doubtful fields are left out."""
     result = Extraction(labels=find_labels(lines))
@@ -257,6 +278,8 @@ def extract(lines: list[OcrLine]) -> Extraction:
     def anchor(label: Label) -> OcrLine:
         return result.labels.get(label) or _virtual_label(label)
 
+    taken: dict[str, OcrLine] = {}
+
     def take(key: str, label: Label, value_of: ValueParser, max_gap: float = 0.12) -> None:
         """The nearest line under ``label`` that parses as the field's value."""
         for line in _below(anchor(label), values, max_gap):
@@ -267,12 +290,16 @@ def extract(lines: list[OcrLine]) -> Extraction:
                 if key == "gender":  # a lone letter shows no case: "x" and "X" split the confidence
                     score = weakest = max(line.score, line.caseless)
                 result.fields[key] = FieldReading(value, score, source, weakest, _rival(line, value_of))
+                taken[key] = line
                 return
 
     # Names: the first Latin-script line under the label (the Urdu line follows it).
     father_label = Label.HUSBAND_NAME if Label.HUSBAND_NAME in result.labels else Label.FATHER_NAME
     take("name", Label.NAME, _name_value, 0.13)
     take("fatherName", father_label, _name_value, 0.13)
+    for key, other in (("name", "fatherName"), ("fatherName", "name")):
+        if key in taken and other in taken:
+            result.fields[key].echoed_rival = _echoed_rival(taken[key], result.fields[other].value)
     take("gender", Label.GENDER, _gender_value)
     take("country", Label.COUNTRY, _name_value)
     take("idNumber", Label.IDENTITY_NUMBER, _number_value)

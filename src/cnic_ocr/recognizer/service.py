@@ -114,6 +114,7 @@ def _trusted(reading: FieldReading) -> bool:
         reading.score >= MIN_MEAN_CONFIDENCE
         and reading.weakest >= MIN_CHAR_CONFIDENCE
         and reading.rival < MAX_RIVAL_PROBABILITY
+        and not reading.echoed_rival
     )
 
 
@@ -367,6 +368,7 @@ class Recognizer:
                     "confidence": round(reading_.score, 4),
                     "weakestCharacter": round(reading_.weakest, 4),
                     "rival": round(reading_.rival, 4),
+                    "echoedRival": round(reading_.echoed_rival, 4),
                     "source": reading_.source,
                 }
                 for key, reading_ in extraction.fields.items()
