@@ -33,7 +33,7 @@ CAPITAL_SHAPED = frozenset("cjkopsuvwxz")
 MIN_MEAN_CONFIDENCE = 0.90
 MIN_CHAR_CONFIDENCE = 0.40
 #: ...and no single character's second choice, that would make another valid value, reaches
-#: this (on synthetic photos, 0 in 650 rightly read names against 3 of 4 letter misreads seen).
+#: this (on synthetic photos: 1 in 650 rightly read names, every letter-for-letter misread seen).
 MAX_RIVAL_PROBABILITY = 0.15
 #: A rival that the card's other name echoes (it turns a word into one of that name's words)
 #: is a doubt from this probability on.
