@@ -21,6 +21,15 @@ def find_card(image: np.ndarray) -> CardQuad | None:
     return next(iter(find_cards(image)), None)
 
 
+def assert_finds_corners(image: np.ndarray, true_corners: np.ndarray) -> None:
+    """The best candidate's every corner lies near a true corner of the card."""
+    found = find_card(image)
+    assert found is not None
+    expected = order_corners(true_corners)
+    for corner in found.corners:
+        assert np.min(np.linalg.norm(expected - corner, axis=1)) < 12
+
+
 def scene_with_card(angle: float, card_width: int = 420) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(7)
     scene = rng.integers(40, 110, size=(700, 900, 3), dtype=np.uint8)
@@ -38,13 +47,7 @@ def scene_with_card(angle: float, card_width: int = 420) -> tuple[np.ndarray, np
 
 @pytest.mark.parametrize("angle", [0, 12, -25, 90, 63])
 def test_finds_the_card_at_any_angle(angle: float) -> None:
-    scene, corners = scene_with_card(angle)
-    found = find_card(scene)
-    assert found is not None
-    expected = order_corners(corners)
-    # every found corner lies near a true corner
-    for corner in found.corners:
-        assert np.min(np.linalg.norm(expected - corner, axis=1)) < 12
+    assert_finds_corners(*scene_with_card(angle))
 
 
 def test_rectified_card_is_landscape_with_content_in_place() -> None:
@@ -72,11 +75,7 @@ def test_finds_a_card_lying_on_a_white_paper_it_overlaps() -> None:
     cv2.fillConvexPoly(scene, paper, (245, 245, 245))
     card = cv2.boxPoints(((380.0, 330.0), (420.0, 420.0 / CARD_ASPECT), -6.0)).astype(np.float32)
     cv2.fillConvexPoly(scene, card.astype(np.int32), (200, 228, 206))
-    found = find_card(scene)
-    assert found is not None
-    expected = order_corners(card)
-    for corner in found.corners:
-        assert np.min(np.linalg.norm(expected - corner, axis=1)) < 12
+    assert_finds_corners(scene, card)
 
 
 def test_keeps_a_runner_up_elsewhere_in_the_photo() -> None:

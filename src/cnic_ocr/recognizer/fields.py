@@ -8,7 +8,7 @@ that cannot be read with confidence is missing, and the caller turns that into a
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from difflib import SequenceMatcher
@@ -124,15 +124,9 @@ def _misread_labels(lines: list[OcrLine], labels: dict[Label, OcrLine]) -> list[
         if label in labels:
             continue
         for line in lines:
-            near = (
-                abs(line.box[0] - x) < LABEL_PLACE_TOLERANCE
-                and abs(line.centre[1] - y) < LABEL_PLACE_TOLERANCE
-            )
-            if (
-                near
-                and SequenceMatcher(None, squash(line.text), LABEL_TEXTS[label]).ratio()
-                >= MISREAD_LABEL_RATIO
-            ):
+            if max(abs(line.box[0] - x), abs(line.centre[1] - y)) >= LABEL_PLACE_TOLERANCE:
+                continue
+            if SequenceMatcher(None, squash(line.text), LABEL_TEXTS[label]).ratio() >= MISREAD_LABEL_RATIO:
                 found.append(line)
     return found
 
@@ -232,6 +226,13 @@ def _date_value(key: str) -> ValueParser:
     return value_of
 
 
+def _rival_readings(line: OcrLine, floor: float = 0.0) -> Iterator[tuple[float, str]]:
+    """(probability, text) of each one-character change to the model's second choice."""
+    for position, (rival, probability) in enumerate(line.rivals):
+        if rival and probability >= floor:
+            yield probability, line.text[:position] + rival + line.text[position + 1 :]
+
+
 def _rival(line: OcrLine, value_of: ValueParser) -> float:
     """How likely the strongest one-character rival reading that gives another valid value is.
 
@@ -241,30 +242,26 @@ def _rival(line: OcrLine, value_of: ValueParser) -> float:
     value and do not count.
     """
     value = value_of(line.text)
-    strongest = 0.0
-    for position, (rival, probability) in enumerate(line.rivals):
-        if probability > strongest:
-            other = value_of(line.text[:position] + rival + line.text[position + 1 :])
-            if other is not None and other != value:
-                strongest = probability
-    return strongest
+    return max(
+        (p for p, text in _rival_readings(line) if (other := value_of(text)) is not None and other != value),
+        default=0.0,
+    )
 
 
-def _echoed_rival(line: OcrLine, other_name: str) -> float:
-    """How likely the strongest rival reading that makes a word of this name one of the other's.
+def _echoed_rival(line: OcrLine, name: str, other_name: str) -> float:
+    """How likely the strongest rival reading that makes a word of ``name`` one of the other's.
 
     Family names are shared: "Yousafzal" beside a father's "Yousafzai", with ``i`` as the
     second choice for the ``l``, is far likelier a misread than a second family name.
     """
     other_words = set(other_name.split(" "))
-    shared = len(other_words & set((_name_value(line.text) or "").split(" ")))
-    strongest = 0.0
-    for position, (rival, probability) in enumerate(line.rivals):
-        if probability >= ECHOED_RIVAL_FLOOR and probability > strongest:
-            other = _name_value(line.text[:position] + rival + line.text[position + 1 :])
-            if other is not None and len(other_words & set(other.split(" "))) > shared:
-                strongest = probability
-    return strongest
+    shared = len(other_words & set(name.split(" ")))
+
+    def echoed(text: str) -> bool:
+        rival_name = _name_value(text)
+        return rival_name is not None and len(other_words & set(rival_name.split(" "))) > shared
+
+    return max((p for p, text in _rival_readings(line, ECHOED_RIVAL_FLOOR) if echoed(text)), default=0.0)
 
 
 def extract(lines: list[OcrLine]) -> Extraction:
@@ -299,7 +296,8 @@ def extract(lines: list[OcrLine]) -> Extraction:
     take("fatherName", father_label, _name_value, 0.13)
     for key, other in (("name", "fatherName"), ("fatherName", "name")):
         if key in taken and other in taken:
-            result.fields[key].echoed_rival = _echoed_rival(taken[key], result.fields[other].value)
+            name, other_name = result.fields[key].value, result.fields[other].value
+            result.fields[key].echoed_rival = _echoed_rival(taken[key], name, other_name)
     take("gender", Label.GENDER, _gender_value)
     take("country", Label.COUNTRY, _name_value)
     take("idNumber", Label.IDENTITY_NUMBER, _number_value)
