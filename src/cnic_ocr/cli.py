@@ -68,7 +68,7 @@ def _serve(host: str, port: int, key_file: Path | None, uploads: bool) -> int:
     if uploads:
         from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 
-        from cnic_ocr.api.uploads_aws import build_uploads_api
+        from cnic_ocr.mobile.aws import build_uploads_api
 
         try:
             more_routes = build_uploads_api()

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from cnic_ocr.api.uploads_aws import UploadsSettings, build_uploads_api
 from cnic_ocr.local.dispatch import PutFacts, as_delivered_by_s3
 from cnic_ocr.local.provision import (
     API_KEY_SECRET_VARIABLE,
@@ -22,8 +21,9 @@ from cnic_ocr.local.provision import (
 )
 from cnic_ocr.local.runner import RECORDS_TABLE_VARIABLE
 from cnic_ocr.local.template import Stack, load_template
-from cnic_ocr.pipeline.adapters.dynamodb_repository import ID_NUMBER_INDEX, IMAGE_SHA256_INDEX
+from cnic_ocr.mobile.aws import UploadsSettings, build_uploads_api
 from cnic_ocr.pipeline.settings import PipelineSettings
+from cnic_ocr.records.dynamodb import ID_NUMBER_INDEX, IMAGE_SHA256_INDEX
 
 from .conftest import TEMPLATE
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from moto import mock_aws
 
-from cnic_ocr.api import uploads_lambda
+from cnic_ocr.mobile import lambda_handler as mobile_lambda
 from cnic_ocr.pipeline import handler
 
 from .support import PIPELINE_ENV, AwsStack, FakeClock, create_stack
@@ -26,10 +26,10 @@ def aws(env: None) -> Iterator[AwsStack]:
     """moto with the template's bucket, tables, secrets and bus; processes built afresh."""
     with mock_aws():
         handler.get_runtime.cache_clear()
-        uploads_lambda.get_api.cache_clear()
+        mobile_lambda.get_api.cache_clear()
         yield create_stack()
         handler.get_runtime.cache_clear()
-        uploads_lambda.get_api.cache_clear()
+        mobile_lambda.get_api.cache_clear()
 
 
 @pytest.fixture

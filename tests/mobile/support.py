@@ -22,10 +22,10 @@ import yaml
 from PIL import Image, ImageDraw
 
 from cnic_ocr.api.core import ApiRequest, ApiResponse
-from cnic_ocr.api.uploads import SlotSettings, UploadIdSigner, UploadsApi
-from cnic_ocr.api.uploads_aws import PRESIGN_CONFIG, S3PostPresigner, S3UploadedObjects
 from cnic_ocr.contract import EXAMPLE_FIELDS
-from cnic_ocr.pipeline.adapters.dynamodb_repository import DynamoDbRecordRepository
+from cnic_ocr.mobile.aws import PRESIGN_CONFIG, S3PostPresigner, S3UploadedObjects
+from cnic_ocr.mobile.core import SlotSettings, UploadIdSigner, UploadsApi
+from cnic_ocr.records.dynamodb import DynamoDbRecordRepository
 from pipeline.support import create_table_from_template
 
 REPO = Path(__file__).resolve().parents[2]

@@ -18,8 +18,8 @@ import requests
 import responses
 
 from cnic_ocr.api.core import OcrApi
-from cnic_ocr.api.uploads import EXPIRY_GRACE_SECONDS, KEY_ID_FIELD, UploadIdSigner
 from cnic_ocr.contract import MSG_INVALID_FORMAT, MSG_NOT_IDENTITY_CARD
+from cnic_ocr.mobile.core import EXPIRY_GRACE_SECONDS, KEY_ID_FIELD, UploadIdSigner
 from cnic_ocr.pipeline import handler
 from cnic_ocr.pipeline.handler import UploadsFailedError
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from cnic_ocr.api import uploads_lambda
+from cnic_ocr.mobile import lambda_handler as mobile_lambda
 
 from .support import EVENTS_DIR, PIPELINE_ENV, AwsStack
 
@@ -29,7 +29,7 @@ def sample(name: str) -> dict[str, Any]:
 
 
 def invoke(event: dict[str, Any]) -> tuple[int, dict[str, str], Any]:
-    result = uploads_lambda.lambda_handler(event, ContextStub())
+    result = mobile_lambda.lambda_handler(event, ContextStub())
     assert result["isBase64Encoded"] is False
     return result["statusCode"], result["headers"], json.loads(result["body"])
 
@@ -83,7 +83,7 @@ def test_a_missing_secret_is_a_logged_inner_error(
 
 def test_the_function_does_not_load_the_recognizer() -> None:
     code = (
-        "import sys, cnic_ocr.api.uploads_lambda\n"
+        "import sys, cnic_ocr.mobile.lambda_handler\n"
         "heavy = {'cnic_ocr.recognizer', 'onnxruntime', 'cv2', 'rapidocr', 'numpy'} & set(sys.modules)\n"
         "print(sorted(heavy))\n"
     )

@@ -46,7 +46,7 @@ from .support import (
 SERVE_WITH_UPLOADS = """
 from cnic_ocr.api.keys import load_api_keys
 from cnic_ocr.api.server import serve
-from cnic_ocr.api.uploads_aws import build_uploads_api
+from cnic_ocr.mobile.aws import build_uploads_api
 
 class NoRecognizer:
     def recognize(self, data, *, details=False):

@@ -1,4 +1,4 @@
-"""``openapi-uploads.yaml``: valid, consistent with the code and the OCR document, and what the server does.
+"""``mobile/openapi.yaml``: valid, consistent with the code and the OCR document, and what the server does.
 
 schemathesis drives the real WSGI app (the local server's, ``OcrApi`` with the uploads routes)
 in-process on moto, from the document alone: single requests, and POST→GET sequences that
@@ -31,7 +31,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from cnic_ocr.api.core import OcrApi
-from cnic_ocr.api.uploads import (
+from cnic_ocr.api.wsgi import OcrWsgiApp
+from cnic_ocr.mobile.core import (
     DEFAULT_MAX_UPLOAD_BYTES,
     MSG_SLOT_EXPIRED,
     UPLOAD_CONTENT_TYPES,
@@ -39,11 +40,10 @@ from cnic_ocr.api.uploads import (
     UploadIdSigner,
     UploadsApi,
 )
-from cnic_ocr.api.wsgi import OcrWsgiApp
 
 from .support import APP_KEY, OTHER_APP_KEY, AwsStack, FakeClock, request, uploads_api
 
-OPENAPI = files("cnic_ocr.api").joinpath("openapi-uploads.yaml")
+OPENAPI = files("cnic_ocr.mobile").joinpath("openapi.yaml")
 DOCUMENT: dict[str, Any] = yaml.safe_load(OPENAPI.read_text("utf-8"))
 OCR_DOCUMENT: dict[str, Any] = yaml.safe_load(
     files("cnic_ocr.api").joinpath("openapi.yaml").read_text("utf-8")

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from cnic_ocr.api.uploads import KEY_ID_FIELD, UPLOAD_CONTENT_TYPES, PostPolicy, UploadIdSigner
-from cnic_ocr.api.uploads_aws import PRESIGN_CONFIG, S3PostPresigner
+from cnic_ocr.mobile.aws import PRESIGN_CONFIG, S3PostPresigner
+from cnic_ocr.mobile.core import KEY_ID_FIELD, UPLOAD_CONTENT_TYPES, PostPolicy, UploadIdSigner
 
 from .support import (
     APP_KEY,

@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from cnic_ocr.api.uploads import DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_SLOT_SECONDS, UploadIdSigner
-from cnic_ocr.api.uploads_aws import UploadsSettings
+from cnic_ocr.mobile.aws import UploadsSettings
+from cnic_ocr.mobile.core import DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_SLOT_SECONDS, UploadIdSigner
 from cnic_ocr.pipeline.domain.events import DETAIL_TYPES, UploadEventDetail
 
 from .support import EVENTS_DIR, FIELDS, template
@@ -122,7 +122,7 @@ def test_the_webhook_payload_example_is_a_pipeline_event_for_an_upload_slot() ->
 
 def test_the_uploads_routes_require_a_key_on_the_same_api() -> None:
     function = props("UploadsApiFunction")
-    assert function["Handler"] == "cnic_ocr.api.uploads_lambda.lambda_handler"
+    assert function["Handler"] == "cnic_ocr.mobile.lambda_handler.lambda_handler"
     assert function["CodeUri"] == "src/" and "PackageType" not in function  # zip, no model inside
     routes = {
         (event["Properties"]["Path"], event["Properties"]["Method"]): event["Properties"]

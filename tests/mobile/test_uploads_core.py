@@ -11,7 +11,9 @@ from typing import Any
 import pytest
 
 from cnic_ocr.api.core import OcrApi
-from cnic_ocr.api.uploads import (
+from cnic_ocr.contract import CnicFields
+from cnic_ocr.mobile.aws import UploadsSettings
+from cnic_ocr.mobile.core import (
     EXPIRY_GRACE_SECONDS,
     KEY_ID_FIELD,
     PostPolicy,
@@ -21,9 +23,7 @@ from cnic_ocr.api.uploads import (
     UploadsApi,
     result_body,
 )
-from cnic_ocr.api.uploads_aws import UploadsSettings
-from cnic_ocr.contract import CnicFields
-from cnic_ocr.pipeline.domain.models import ProcessingRecord, RecordStatus
+from cnic_ocr.records.model import ProcessingRecord, RecordStatus
 
 from .support import APP_KEY, FIELDS, OTHER_APP_KEY, FakeClock, body_of, request
 

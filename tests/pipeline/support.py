@@ -19,9 +19,15 @@ from PIL import Image, ImageDraw, ImageFont
 from cnic_ocr.contract import EXAMPLE_FIELDS, CnicFields, ErrorResponse, OcrStatus, OkResponse
 from cnic_ocr.local.template import load_template
 from cnic_ocr.pipeline.domain.events import PipelineEvent
-from cnic_ocr.pipeline.domain.models import ObjectInfo, ProcessingRecord, RecordStatus
-from cnic_ocr.pipeline.domain.ports import ObjectNotFoundError, OcrAnswer, OcrCallError, StoredObject
+from cnic_ocr.pipeline.domain.models import ObjectInfo
+from cnic_ocr.pipeline.domain.ports import (
+    ObjectNotFoundError,
+    OcrAnswer,
+    OcrCallError,
+    StoredObject,
+)
 from cnic_ocr.pipeline.settings import PipelineSettings
+from cnic_ocr.records.model import ProcessingRecord, RecordStatus
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATE = REPO / "template.yaml"
@@ -352,7 +358,7 @@ class AwsStack:
         return s3_event(key, size=len(data), etag=answer["ETag"].strip('"'), sequencer=_next_sequencer())
 
     def record(self, key: str) -> dict[str, Any] | None:
-        from cnic_ocr.pipeline.adapters.dynamodb_repository import record_from_item
+        from cnic_ocr.records.dynamodb import record_from_item
 
         item = self.dynamodb.get_item(TableName=RECORDS_TABLE, Key={"recordId": {"S": f"{BUCKET}/{key}"}})
         return None if "Item" not in item else record_from_item(item["Item"]).model_dump(by_alias=True)

@@ -8,10 +8,11 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from cnic_ocr.errors import ConfigurationError
 from cnic_ocr.pipeline.adapters.eventbridge_publisher import EventBridgePublisher, EventPublishError
 from cnic_ocr.pipeline.adapters.s3_store import S3ObjectStore
 from cnic_ocr.pipeline.domain.events import PipelineEvent, event_for
-from cnic_ocr.pipeline.domain.ports import ConfigurationError, ObjectNotFoundError
+from cnic_ocr.pipeline.domain.ports import ObjectNotFoundError
 
 from .support import BUCKET, AwsStack, small_card_jpeg
 from .test_flow import World

@@ -11,8 +11,8 @@ import pytest
 import responses
 from pydantic import ValidationError
 
+from cnic_ocr.errors import ConfigurationError
 from cnic_ocr.pipeline import handler
-from cnic_ocr.pipeline.domain.ports import ConfigurationError
 
 from .support import OCR_ENDPOINT, OK_BODY, SECRET_NAME, AwsStack, LambdaContextStub, make_settings, s3_event
 

@@ -8,10 +8,11 @@ import pytest
 
 from cnic_ocr.contract import MSG_INVALID_FORMAT, MSG_NOT_IDENTITY_CARD, OcrStatus
 from cnic_ocr.pipeline.domain.events import DETAIL_TYPES
-from cnic_ocr.pipeline.domain.models import Outcome, RecordStatus, UploadRef, normalize_sequencer
+from cnic_ocr.pipeline.domain.models import UploadRef
 from cnic_ocr.pipeline.domain.ports import OcrCallError
 from cnic_ocr.pipeline.flow import Disposition, Ports, ProcessingResult, UploadFailedError, process_upload
 from cnic_ocr.pipeline.settings import PipelineSettings
+from cnic_ocr.records.model import Outcome, RecordStatus, normalize_sequencer
 
 from .support import (
     BUCKET,

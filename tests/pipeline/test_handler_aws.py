@@ -19,10 +19,10 @@ from PIL import Image
 
 from cnic_ocr.contract import MSG_INVALID_FORMAT, OcrStatus
 from cnic_ocr.pipeline import handler
-from cnic_ocr.pipeline.adapters.dynamodb_repository import ID_NUMBER_INDEX
 from cnic_ocr.pipeline.adapters.eventbridge_publisher import EventPublishError
 from cnic_ocr.pipeline.domain.events import UploadEventDetail
-from cnic_ocr.pipeline.domain.models import RecordStatus
+from cnic_ocr.records.dynamodb import ID_NUMBER_INDEX
+from cnic_ocr.records.model import RecordStatus
 
 from .support import (
     API_KEY,
@@ -288,7 +288,7 @@ def test_after_exhausted_retries_lambdas_own_retry_completes_the_upload(
 
 
 def test_a_late_error_never_overwrites_a_final_record(aws: AwsStack) -> None:
-    from cnic_ocr.pipeline.adapters.dynamodb_repository import DynamoDbRecordRepository
+    from cnic_ocr.records.dynamodb import DynamoDbRecordRepository
 
     from .test_flow import World
 

@@ -14,7 +14,7 @@ from cnic_ocr.pipeline.domain.imaging import (
     prepare_for_ocr,
     sniff_format,
 )
-from cnic_ocr.pipeline.domain.models import RecordStatus
+from cnic_ocr.records.model import RecordStatus
 
 from .support import (
     PDF_BYTES,

@@ -2,6 +2,6 @@
 
 ``core`` answers requests; ``wsgi``/``server`` serve it locally on waitress; ``apigateway``/
 ``lambda_handler`` serve it on AWS Lambda behind API Gateway; ``openapi.yaml`` documents it.
-The mobile uploads routes (``uploads``, ``uploads_aws``, ``uploads_lambda``,
-``openapi-uploads.yaml``; docs/mobile.md) are served behind the same keys.
+The mobile uploads routes (``cnic_ocr.mobile``; docs/mobile.md) can be served behind the same
+keys (``OcrApi(..., more_routes=...)``).
 """

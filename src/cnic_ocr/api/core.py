@@ -90,7 +90,7 @@ class ApiResponse:
 
 
 class MoreRoutes(Protocol):
-    """Routes served behind the same key check, e.g. the mobile uploads (``uploads.UploadsApi``)."""
+    """Routes served behind the same key check, e.g. the mobile uploads (``mobile.core.UploadsApi``)."""
 
     def serves(self, path: str) -> bool: ...
 

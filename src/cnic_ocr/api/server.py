@@ -55,7 +55,7 @@ def serve(
     port; the address is logged (``"message": "serving"``, ``"url"``). ``recognizer`` defaults
     to the process-wide real one, created (model loaded) before the first connection.
     ``more_routes`` adds routes behind the same keys, e.g. the mobile uploads
-    (``cnic_ocr.api.uploads_aws.build_uploads_api()``).
+    (``cnic_ocr.mobile.aws.build_uploads_api()``).
     """
     if recognizer is None:
         from cnic_ocr.recognizer import get_recognizer  # imported here: it loads onnxruntime and OpenCV

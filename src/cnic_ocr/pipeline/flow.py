@@ -12,18 +12,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
+from cnic_ocr.clock import Clock
 from cnic_ocr.contract import STATUS_MESSAGES, CnicFields, OcrStatus, OkResponse
 from cnic_ocr.pipeline.domain.events import PipelineEvent, event_for
 from cnic_ocr.pipeline.domain.imaging import ImageRejectedError, PreparedImage, prepare_for_ocr, sniff_format
 from cnic_ocr.pipeline.domain.masking import mask_id_number, mask_id_numbers_in
-from cnic_ocr.pipeline.domain.models import (
-    ProcessingRecord,
-    RecordStatus,
-    UploadRef,
-    normalize_etag,
-)
+from cnic_ocr.pipeline.domain.models import UploadRef, normalize_etag
 from cnic_ocr.pipeline.domain.ports import (
-    Clock,
     EventPublisher,
     ObjectNotFoundError,
     ObjectStore,
@@ -32,6 +27,7 @@ from cnic_ocr.pipeline.domain.ports import (
     RecordRepository,
 )
 from cnic_ocr.pipeline.settings import PipelineSettings
+from cnic_ocr.records.model import ProcessingRecord, RecordStatus
 
 logger = logging.getLogger(__name__)
 

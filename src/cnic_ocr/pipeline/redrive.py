@@ -25,7 +25,7 @@ from typing import Any
 import boto3
 from pydantic import ValidationError
 
-from cnic_ocr.pipeline.domain.ports import ConfigurationError
+from cnic_ocr.errors import ConfigurationError
 
 logger = logging.getLogger(__name__)
 

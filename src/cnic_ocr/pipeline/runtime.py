@@ -24,17 +24,17 @@ from aws_lambda_powertools.utilities.parameters import SecretsProvider
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from cnic_ocr.clock import SystemClock
+from cnic_ocr.errors import ConfigurationError
 from cnic_ocr.pipeline.adapters.api_key_source import SecretsManagerApiKeySource
-from cnic_ocr.pipeline.adapters.clock import SystemClock
-from cnic_ocr.pipeline.adapters.dynamodb_repository import DynamoDbRecordRepository
 from cnic_ocr.pipeline.adapters.eventbridge_publisher import EventBridgePublisher
 from cnic_ocr.pipeline.adapters.ocr_http import RequestsOcrTransport
 from cnic_ocr.pipeline.adapters.s3_store import S3ObjectStore
 from cnic_ocr.pipeline.domain.models import UploadRef
 from cnic_ocr.pipeline.domain.ocr import RetryingOcrClient, RetryPolicy
-from cnic_ocr.pipeline.domain.ports import ConfigurationError
 from cnic_ocr.pipeline.flow import Ports, ProcessingResult, process_upload
 from cnic_ocr.pipeline.settings import PipelineSettings
+from cnic_ocr.records.dynamodb import DynamoDbRecordRepository
 
 logger = logging.getLogger(__name__)
 

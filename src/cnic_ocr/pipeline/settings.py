@@ -4,23 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, HttpUrl
+from pydantic import Field, HttpUrl
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from cnic_ocr.upload_bucket import DEFAULT_UPLOAD_PREFIX, MAX_OBJECT_BYTES, S3KeyPrefix
 
 #: The contract's only route.
 OCR_ROUTE = "/v1/pk_ocr/general"
 
 PositiveSeconds = Annotated[float, Field(gt=0)]
-
-
-def _relative_prefix(value: str) -> str:
-    if value.startswith("/"):
-        raise ValueError("upload_prefix is an S3 key prefix and never starts with '/'")
-    return value
-
-
-#: An S3 key prefix: relative, as S3 keys are.
-S3KeyPrefix = Annotated[str, AfterValidator(_relative_prefix)]
 
 
 class PipelineSettings(BaseSettings):
@@ -38,7 +30,7 @@ class PipelineSettings(BaseSettings):
     ocr_api_url: HttpUrl = Field(description="Base URL of the OCR API; /v1/pk_ocr/general is appended")
 
     upload_prefix: S3KeyPrefix = Field(
-        default="uploads/", description="Only keys under this prefix are processed"
+        default=DEFAULT_UPLOAD_PREFIX, description="Only keys under this prefix are processed"
     )
     event_source: str = Field(default="cnic-ocr.upload-pipeline", min_length=1)
     include_pii_in_events: bool = Field(
@@ -69,7 +61,7 @@ class PipelineSettings(BaseSettings):
         default=1200, ge=320, description="Downscaling keeps at least this long side"
     )
     max_object_bytes: int = Field(
-        default=25 * 1024 * 1024, gt=0, description="Larger objects are rejected without being read"
+        default=MAX_OBJECT_BYTES, gt=0, description="Larger objects are rejected without being read"
     )
     idempotency_ttl_seconds: int = Field(default=24 * 3600, gt=0)
 

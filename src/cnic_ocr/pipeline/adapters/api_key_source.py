@@ -9,7 +9,7 @@ from __future__ import annotations
 from aws_lambda_powertools.utilities.parameters import SecretsProvider
 from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 
-from cnic_ocr.pipeline.domain.ports import ConfigurationError
+from cnic_ocr.errors import ConfigurationError
 
 
 class SecretsManagerApiKeySource:

@@ -14,8 +14,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from cnic_ocr.errors import ConfigurationError
 from cnic_ocr.pipeline.domain.events import PipelineEvent
-from cnic_ocr.pipeline.domain.ports import ConfigurationError
 
 logger = logging.getLogger(__name__)
 

@@ -6,8 +6,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from cnic_ocr.errors import ConfigurationError
 from cnic_ocr.pipeline.domain.models import ObjectInfo
-from cnic_ocr.pipeline.domain.ports import ConfigurationError, ObjectNotFoundError, StoredObject
+from cnic_ocr.pipeline.domain.ports import ObjectNotFoundError, StoredObject
 
 _MISSING_OBJECT = frozenset({"404", "NoSuchKey", "NotFound", "NoSuchVersion"})
 

@@ -16,7 +16,7 @@ from typing import Final
 import pillow_heif
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from cnic_ocr.pipeline.domain.models import RecordStatus
+from cnic_ocr.records.model import RecordStatus
 
 pillow_heif.register_heif_opener()
 

@@ -17,10 +17,10 @@ from enum import Enum, auto
 
 from pydantic import TypeAdapter, ValidationError
 
+from cnic_ocr.clock import Clock
 from cnic_ocr.contract import ErrorResponse, OcrResponse, OcrStatus, OkResponse
 from cnic_ocr.pipeline.domain.ports import (
     ApiKeySource,
-    Clock,
     HttpAnswer,
     OcrAnswer,
     OcrCallError,

@@ -7,15 +7,12 @@ from typing import Protocol
 
 from cnic_ocr.contract import ErrorResponse, OkResponse
 from cnic_ocr.pipeline.domain.events import PipelineEvent
-from cnic_ocr.pipeline.domain.models import ObjectInfo, ProcessingRecord
+from cnic_ocr.pipeline.domain.models import ObjectInfo
+from cnic_ocr.records.model import ProcessingRecord
 
 
 class ObjectNotFoundError(Exception):
     """The object (or the version named by the event) no longer exists."""
-
-
-class ConfigurationError(Exception):
-    """A resource the pipeline is configured with is missing or unreachable: fail fast."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,18 +48,6 @@ class RecordRepository(Protocol):
 
 class EventPublisher(Protocol):
     def publish(self, events: list[PipelineEvent]) -> None: ...
-
-
-class Clock(Protocol):
-    def now_epoch(self) -> float:
-        """Wall-clock seconds since the epoch (timestamps)."""
-        ...
-
-    def monotonic(self) -> float:
-        """Seconds on a clock that never goes back (timeouts, budgets)."""
-        ...
-
-    def sleep(self, seconds: float) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,8 +14,8 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from cnic_ocr.contract import CnicFields
-from cnic_ocr.pipeline.domain.models import ProcessingRecord, RecordStatus
-from cnic_ocr.pipeline.domain.ports import ConfigurationError
+from cnic_ocr.errors import ConfigurationError
+from cnic_ocr.records.model import ProcessingRecord, RecordStatus
 
 ID_NUMBER_INDEX = "byIdNumber"
 IMAGE_SHA256_INDEX = "byImageSha256"

@@ -1,7 +1,8 @@
-"""The uploads API's adapters on AWS (S3 presigned POST, the records table) and their wiring.
+"""The uploads API's adapters on AWS (S3 presigned POST, object listing), settings and wiring.
 
-Used by the Lambda function (``uploads_lambda.py``) and by anything serving the uploads locally
-against moto's server (point boto3 at it with ``AWS_ENDPOINT_URL``).
+Used by the Lambda function (``lambda_handler.py``) and by anything serving the uploads locally
+against moto's server (point boto3 at it with ``AWS_ENDPOINT_URL``). The records table's adapter
+is shared with the pipeline (``cnic_ocr.records.dynamodb``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from botocore.config import Config
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from cnic_ocr.api.uploads import (
+from cnic_ocr.clock import SystemClock
+from cnic_ocr.mobile.core import (
     DEFAULT_MAX_UPLOAD_BYTES,
     DEFAULT_SLOT_SECONDS,
     PostPolicy,
@@ -24,12 +26,8 @@ from cnic_ocr.api.uploads import (
     UploadIdSigner,
     UploadsApi,
 )
-from cnic_ocr.pipeline.adapters.clock import SystemClock
-from cnic_ocr.pipeline.adapters.dynamodb_repository import DynamoDbRecordRepository
-from cnic_ocr.pipeline.settings import S3KeyPrefix
-
-#: The pipeline rejects objects over its MAX_OBJECT_BYTES default unread; slots stay below it.
-_LARGEST_SLOT_BYTES = 25 * 1024 * 1024
+from cnic_ocr.records.dynamodb import DynamoDbRecordRepository
+from cnic_ocr.upload_bucket import DEFAULT_UPLOAD_PREFIX, MAX_OBJECT_BYTES, S3KeyPrefix
 
 #: SigV4 (buckets created since 2020 refuse SigV2 posts) and virtual-hosted URLs on the bucket's
 #: regional endpoint (``https://<bucket>.s3.<region>.amazonaws.com/``; without it boto3 names
@@ -43,13 +41,16 @@ class UploadsSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
     upload_bucket_name: str = Field(min_length=3, description="bucket the pipeline watches")
-    upload_prefix: S3KeyPrefix = Field(default="uploads/", description="the pipeline's UPLOAD_PREFIX")
+    upload_prefix: S3KeyPrefix = Field(
+        default=DEFAULT_UPLOAD_PREFIX, description="the pipeline's UPLOAD_PREFIX"
+    )
     records_table_name: str = Field(min_length=3, description="the pipeline's records table")
     upload_id_secret_name: str = Field(
         min_length=1, description="Secrets Manager secret that signs upload ids and derives key ids"
     )
     upload_slot_seconds: int = Field(default=DEFAULT_SLOT_SECONDS, ge=10, le=3600)
-    upload_max_bytes: int = Field(default=DEFAULT_MAX_UPLOAD_BYTES, ge=1, le=_LARGEST_SLOT_BYTES)
+    # The pipeline rejects objects over its MAX_OBJECT_BYTES default unread: slots stay below it.
+    upload_max_bytes: int = Field(default=DEFAULT_MAX_UPLOAD_BYTES, ge=1, le=MAX_OBJECT_BYTES)
 
 
 class S3PostPresigner:

@@ -20,9 +20,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from cnic_ocr.api.apigateway import UndecodableBodyError, proxy_response, request_from_event
 from cnic_ocr.api.core import ApiRequest, http_error_response, json_response, logger
-from cnic_ocr.api.uploads import UploadsApi
-from cnic_ocr.api.uploads_aws import build_uploads_api
 from cnic_ocr.contract import OcrStatus, error_body
+from cnic_ocr.mobile.aws import build_uploads_api
+from cnic_ocr.mobile.core import UploadsApi
 
 _PATH_PARAMETER = re.compile(r"\{([^}+]+)\}")
 

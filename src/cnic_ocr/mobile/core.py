@@ -45,8 +45,10 @@ from cnic_ocr.api.core import (
     log_answered,
     logger,
 )
+from cnic_ocr.clock import Clock
 from cnic_ocr.contract import MSG_NOT_IDENTITY_CARD, OcrStatus, error_body, ok_body
-from cnic_ocr.pipeline.domain.models import ProcessingRecord, RecordStatus
+from cnic_ocr.records.model import ProcessingRecord, RecordStatus
+from cnic_ocr.upload_bucket import DEFAULT_UPLOAD_PREFIX
 
 UPLOADS_PATH = "/v1/uploads"
 _UPLOAD_PATH = re.compile(r"/v1/uploads/(?P<upload_id>[^/]+)")
@@ -117,7 +119,7 @@ class Presigner(Protocol):
 
 
 class RecordLookup(Protocol):
-    """The pipeline's records (``recordId`` = ``<bucket>/<key>``)."""
+    """The records the pipeline writes (``recordId`` = ``<bucket>/<key>``; ``cnic_ocr.records``)."""
 
     def get(self, record_id: str) -> ProcessingRecord | None: ...
 
@@ -126,14 +128,10 @@ class UploadedObjects(Protocol):
     def exists(self, bucket: str, key: str) -> bool: ...
 
 
-class Clock(Protocol):
-    def now_epoch(self) -> float: ...
-
-
 @dataclass(frozen=True, slots=True)
 class SlotSettings:
     bucket: str
-    prefix: str = "uploads/"
+    prefix: str = DEFAULT_UPLOAD_PREFIX
     slot_seconds: int = DEFAULT_SLOT_SECONDS
     max_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
 
