@@ -24,6 +24,15 @@ def test_writes_images_and_truth_lines(tmp_path: Path) -> None:
             assert image.size == (record["meta"]["width"], record["meta"]["height"])
 
 
+def test_writes_a_family_with_its_expected_answer(tmp_path: Path) -> None:
+    assert main(["--out", str(tmp_path), "--count", "1", "--condition", "clean", "--family", "legacy"]) == 0
+    (record,) = [json.loads(line) for line in (tmp_path / "truth.jsonl").read_text().splitlines()]
+    assert record["file"].startswith("legacy-clean-0.")
+    assert (record["family"], record["kind"], record["truth"]) == ("legacy", "legacy_front", None)
+    assert record["expected"] == generate(0, "clean", "legacy").expected
+    assert (tmp_path / record["file"]).read_bytes() == generate(0, "clean", "legacy").image
+
+
 def test_rejects_an_unknown_condition(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(["--out", str(tmp_path), "--condition", "blurry"])

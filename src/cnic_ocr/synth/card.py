@@ -145,7 +145,7 @@ def render_front(identity: Identity, look_seed: int, width: int = DEFAULT_CARD_W
         label(x2, row_y, right_label)
         value(left_key, x, row_y + 0.045, left_value, right=x2 - 0.025)
         value(right_key, x2, row_y + 0.045, right_value)
-    return CardImage(_round_corners(image, rng), boxes)
+    return CardImage(round_corners(image, rng), boxes)
 
 
 def render_back(identity: Identity, look_seed: int, width: int = DEFAULT_CARD_WIDTH) -> CardImage:
@@ -177,7 +177,7 @@ def render_back(identity: Identity, look_seed: int, width: int = DEFAULT_CARD_WI
     mini = portrait(int(width * 0.11), int(height * 0.24), rng, female=identity.gender == "F")
     image.paste(ImageOps.grayscale(mini).convert("RGB"), (int(width * 0.05), int(height * 0.08)))
     _draw_qr_block(image, rng, (0.05, 0.42, 0.3, 0.42 + 0.25 * CARD_ASPECT))
-    return CardImage(_round_corners(image, rng))
+    return CardImage(round_corners(image, rng))
 
 
 def render_blank(look_seed: int, width: int = DEFAULT_CARD_WIDTH) -> CardImage:
@@ -187,7 +187,7 @@ def render_blank(look_seed: int, width: int = DEFAULT_CARD_WIDTH) -> CardImage:
     image = Image.fromarray(tinted_card_background(width, height, rng), "RGB")
     if chance(rng, 0.5):
         _draw_chip(ImageDraw.Draw(image), (0.05 * width, 0.43 * height, 0.17 * width, 0.6 * height))
-    return CardImage(_round_corners(image, rng))
+    return CardImage(round_corners(image, rng))
 
 
 def _wrap(text: str, face: ImageFont.FreeTypeFont, width: float) -> list[str]:
@@ -291,7 +291,7 @@ def _draw_qr_block(image: Image.Image, rng: np.random.Generator, box: Box) -> No
     image.paste(framed, (int(box[0] * w), int(box[1] * h)))
 
 
-def _round_corners(image: Image.Image, rng: np.random.Generator) -> Image.Image:
+def round_corners(image: Image.Image, rng: np.random.Generator) -> Image.Image:
     """Rounded ID-1 corners as alpha, a faint darker rim, and a touch of print softness."""
     w, h = image.size
     radius = round(CORNER_RADIUS * w)

@@ -16,7 +16,7 @@ import numpy as np
 from cnic_ocr.synth.randomness import chance, pick, pick_weighted, stream, uniform
 
 Gender = Literal["M", "F", "X"]
-FatherLabel = Literal["Father Name", "Husband Name"]
+FatherLabel = Literal["Father Name", "Husband Name", "Father's Name"]
 BINARY_GENDERS: tuple[Gender, ...] = ("M", "F")
 
 #: Word (or compound) → its Urdu spelling. Approximate transliterations, enough for a render.
@@ -162,6 +162,8 @@ class Identity:
     expiry: dt.date | None  # None: a lifetime card
     present_address_urdu: str
     permanent_address_urdu: str
+    #: A minor's card prints "Under 18 until" this day (the 18th birthday).
+    minor_until: dt.date | None = None
 
     @property
     def printed_expiry(self) -> str:
@@ -310,3 +312,105 @@ def _address(rng: np.random.Generator, city: str) -> str:
     street = int(rng.integers(1, 40))
     locality = pick(rng, LOCALITIES_URDU)
     return f"مکان نمبر {house}، گلی نمبر {street}، {locality}، ڈاکخانہ خاص، تحصیل و ضلع {city}"
+
+
+#: The wider population of ``varied_identity``: real cards also begin with 8 (Azad Kashmir)
+#: and 9 (seen on an overseas holder's card); shares are guesses, not census figures.
+VARIED_PROVINCE_WEIGHTS: tuple[tuple[int, float], ...] = (*PROVINCE_WEIGHTS, (8, 0.03), (9, 0.02))
+VARIED_DISTRICT_CODES: dict[int, tuple[str, ...]] = {
+    **DISTRICT_CODES,
+    8: ("81102", "82203", "82101"),
+    9: ("91504", "90402"),
+}
+VARIED_REGIONAL_FAMILY: dict[int, tuple[tuple[str, str], ...]] = {
+    **REGIONAL_FAMILY,
+    8: (("Rathore", "راٹھور"), ("Sudhan", "سدھن"), ("Mughal", "مغل"), ("Abbasi", "عباسی")),
+    9: COMMON_FAMILY,
+}
+VARIED_CITIES_URDU: dict[int, tuple[str, ...]] = {
+    **CITIES_URDU,
+    8: ("مظفرآباد", "میرپور", "راولاکوٹ"),
+    9: CITIES_URDU[3],
+}
+#: Countries of stay as cards print them (cnic-facts.md), Pakistan aside.
+PRINTED_COUNTRIES: tuple[str, ...] = (
+    "United Arab Emirates", "Saudi Arabia", "United Kingdom", "United States", "China, Mainland",
+    "Qatar", "Oman", "Kuwait", "Canada", "Germany", "Italy", "Malaysia", "Australia",
+)  # fmt: skip
+#: Validity in years and its share among non-lifetime cards (10 most often, also 7 and 5).
+VALIDITIES: tuple[tuple[int, float], ...] = ((10, 0.75), (7, 0.13), (5, 0.12))
+VARIED_LIFETIME_SHARE = 0.05
+MINOR_SHARE = 0.03
+FATHERS_NAME_SHARE = 0.5  # of Father-labelled cards issued before 2015
+
+
+def varied_identity(seed: int) -> Identity:
+    """The identity of a seed for the realistic drawings: every validity, first digit and label.
+
+    A separate random stream from :func:`random_identity`, so the classic drawing keeps its
+    identities. Adds 5-year validity, first digits 8 and 9, minors (issued at 16-18, with an
+    "Under 18 until" date), `Father's Name` on 2012-2014 issues and printed country names.
+    """
+    rng = stream(seed, "identity-varied")
+    province = pick_weighted(rng, VARIED_PROVINCE_WEIGHTS)
+    gender: Gender = "X" if chance(rng, X_GENDER_SHARE) else pick(rng, BINARY_GENDERS)
+    female = gender == "F" or (gender == "X" and chance(rng, 0.5))
+    family = pick(rng, VARIED_REGIONAL_FAMILY[province]) if chance(rng, 0.6) else pick(rng, COMMON_FAMILY)
+    words = _female_name(rng, family) if female else _male_name(rng, family)
+    husband = female and chance(rng, 0.3)
+    relative_family = words[-1] if husband and chance(rng, 0.7) else family
+    father_words = _male_name(rng, relative_family, with_family=True)
+    birth, issue, expiry, minor_until = _varied_dates(rng)
+    father_label: FatherLabel = "Husband Name" if husband else "Father Name"
+    if not husband and issue.year <= 2014 and chance(rng, FATHERS_NAME_SHARE):
+        father_label = "Father's Name"
+    city = pick(rng, VARIED_CITIES_URDU[province])
+    present = _address(rng, city)
+    area = pick(rng, VARIED_DISTRICT_CODES[province]) if chance(rng, 0.6) else None
+    return Identity(
+        name=_english(words),
+        name_urdu=_urdu(words),
+        father_label=father_label,
+        father_name=_english(father_words),
+        father_name_urdu=_urdu(father_words),
+        gender=gender,
+        country="Pakistan" if not chance(rng, 0.08) else pick(rng, PRINTED_COUNTRIES),
+        id_number=_varied_id_number(rng, province, gender, area),
+        birth=birth,
+        issue=issue,
+        expiry=expiry,
+        present_address_urdu=present,
+        permanent_address_urdu=present if chance(rng, 0.6) else _address(rng, city),
+        minor_until=minor_until,
+    )
+
+
+def _varied_id_number(rng: np.random.Generator, province: int, gender: Gender, area: str | None) -> str:
+    digits = area or f"{province}{int(rng.integers(0, 10_000)):04d}"
+    parity = {"M": 1, "F": 0}.get(gender, int(rng.integers(0, 2)))
+    return f"{digits}-{int(rng.integers(0, 10_000_000)):07d}-{2 * int(rng.integers(0, 5)) + parity}"
+
+
+def _varied_dates(rng: np.random.Generator) -> tuple[dt.date, dt.date, dt.date | None, dt.date | None]:
+    """Birth < issue < expiry with 10, 7 or 5 years' validity, lifetime for 60+, minors at 16-18."""
+    span = (LATEST_ISSUE - EARLIEST_ISSUE).days
+    issue = EARLIEST_ISSUE + dt.timedelta(days=int(rng.integers(0, span + 1)))
+    if issue.month == 2 and issue.day == 29:
+        issue = issue.replace(day=28)
+    draw = rng.random()
+    lifetime = draw < VARIED_LIFETIME_SHARE
+    minor = not lifetime and draw < VARIED_LIFETIME_SHARE + MINOR_SHARE
+    if lifetime:
+        age = uniform(rng, 60.5, 88.0)
+    elif minor:
+        age = uniform(rng, 16.2, 17.9)
+    else:
+        age = uniform(rng, 18.2, 40.0) if chance(rng, 0.7) else uniform(rng, 40.0, 60.0)
+    birth = issue - dt.timedelta(days=int(age * 365.2425))
+    if birth.month == 2 and birth.day == 29:
+        birth = birth.replace(day=28)
+    minor_until = birth.replace(year=birth.year + 18) if minor else None
+    if lifetime:
+        return birth, issue, None, None
+    years = pick_weighted(rng, VALIDITIES)
+    return birth, issue, issue.replace(year=issue.year + years), minor_until

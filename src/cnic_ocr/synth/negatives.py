@@ -14,11 +14,12 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from cnic_ocr.synth.background import tinted_card_background
-from cnic_ocr.synth.card import TextPainter, card_height, render_back, render_blank
+from cnic_ocr.synth.card import DEFAULT_CARD_WIDTH, TextPainter, card_height, render_back, render_blank
 from cnic_ocr.synth.degrade import PHONE, Photo, photograph
-from cnic_ocr.synth.identities import Identity, random_identity
+from cnic_ocr.synth.identities import Identity, random_identity, varied_identity
 from cnic_ocr.synth.portrait import portrait, signature
 from cnic_ocr.synth.randomness import chance, pick, pick_weighted, stream
+from cnic_ocr.synth.snic import render_snic_back
 
 NegativeKind = Literal["back", "blank_card", "driving_licence", "passport", "document", "scene", "shapes"]
 NEGATIVE_KINDS: Final[tuple[NegativeKind, ...]] = (
@@ -43,10 +44,19 @@ BODY_WORDS = (
 ITEMS = ("Rice 5kg", "Cooking oil", "Tea 900g", "Sugar 2kg", "Flour 10kg", "Soap", "Milk pack", "Lentils")
 
 
-def negative_photo(seed: int, kind: NegativeKind, rng: np.random.Generator) -> Photo:
-    """A photo (or scan) of something that is not a CNIC front."""
+def negative_photo(
+    seed: int, kind: NegativeKind, rng: np.random.Generator, *, realistic_back: bool = False
+) -> Photo:
+    """A photo (or scan) of something that is not a CNIC front.
+
+    ``realistic_back``: draw the back as real cards show it (``snic.render_snic_back``) rather
+    than the classic drawing's back.
+    """
     rotation = pick_weighted(rng, ROTATIONS)
     identity = random_identity(seed)
+    if kind == "back" and realistic_back:
+        back = render_snic_back(varied_identity(seed), seed, DEFAULT_CARD_WIDTH)
+        return photograph(back.image, rng, PHONE, rotation=rotation)
     if kind == "back":
         return photograph(render_back(identity, seed).image, rng, PHONE, rotation=rotation)
     if kind == "blank_card":
