@@ -36,8 +36,8 @@ from urllib.parse import urlencode
 
 import requests
 
-from cnic_ocr.api.core import OCR_PATH
 from cnic_ocr.api.server import DEFAULT_RECOGNITION_SLOTS, DEFAULT_THREADS
+from cnic_ocr.contract import OCR_PATH
 from cnic_ocr.synth import generate
 
 RESULTS = Path(__file__).resolve().parent / "results"

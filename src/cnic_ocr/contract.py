@@ -11,6 +11,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+#: The contract's only route: ``POST`` with the image in the form field ``img``.
+OCR_PATH = "/v1/pk_ocr/general"
+
 
 class OcrStatus(StrEnum):
     OK = "OK"

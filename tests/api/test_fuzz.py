@@ -23,7 +23,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 import cnic_ocr.api
-from cnic_ocr.api.core import OCR_PATH, ApiRequest, OcrApi
+from cnic_ocr.api.core import ApiRequest, OcrApi
+from cnic_ocr.contract import OCR_PATH
 
 from .support import API_KEY, OK_FIELDS, FakeRecognizer, LiveServer
 

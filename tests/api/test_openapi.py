@@ -8,8 +8,8 @@ from typing import Any
 import yaml
 from openapi_spec_validator import validate
 
-from cnic_ocr.api.core import ALLOWED_METHODS, API_KEY_HEADER, MAX_REQUEST_BODY_BYTES, OCR_PATH
-from cnic_ocr.contract import MSG_NOT_IDENTITY_CARD, STATUS_MESSAGES, OcrStatus
+from cnic_ocr.api.core import ALLOWED_METHODS, API_KEY_HEADER, MAX_REQUEST_BODY_BYTES
+from cnic_ocr.contract import MSG_NOT_IDENTITY_CARD, OCR_PATH, STATUS_MESSAGES, OcrStatus
 
 DOCUMENT: dict[str, Any] = yaml.safe_load(files("cnic_ocr.api").joinpath("openapi.yaml").read_text("utf-8"))
 SCHEMAS = DOCUMENT["components"]["schemas"]

@@ -8,12 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cnic_ocr.pipeline.domain.imaging import (
-    MAX_PIXELS,
-    ImageRejectedError,
-    prepare_for_ocr,
-    sniff_format,
-)
+from cnic_ocr.image_format import sniff_format
+from cnic_ocr.pipeline.domain.imaging import MAX_PIXELS, ImageRejectedError, prepare_for_ocr
 from cnic_ocr.records.model import RecordStatus
 
 from .support import (

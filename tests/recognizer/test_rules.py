@@ -48,8 +48,3 @@ def test_date_order_and_validity() -> None:
     assert not rules.check_validity(date(2020, 3, 9), date(2030, 8, 9)).passed
     assert rules.check_validity(date(2020, 3, 9), None).passed
     assert rules.add_years(date(2020, 2, 29), 10) == date(2030, 2, 28)
-
-
-def test_mask_number() -> None:
-    assert rules.mask_number("33100-7411692-4") == "33100-*******-4"
-    assert rules.mask_number("garbage") == "*******"

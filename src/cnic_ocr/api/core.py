@@ -29,6 +29,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from cnic_ocr.contract import (
     MSG_NOT_IDENTITY_CARD,
+    OCR_PATH,
     STATUS_MESSAGES,
     OcrResponse,
     OcrStatus,
@@ -37,7 +38,6 @@ from cnic_ocr.contract import (
 
 logger = Logger(service="cnic-ocr-api")
 
-OCR_PATH = "/v1/pk_ocr/general"
 ALLOWED_METHODS = ("POST",)
 API_KEY_HEADER = "x-api-key"
 
@@ -72,7 +72,7 @@ class Recognizer(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class ApiRequest:
-    """An HTTP request as the adapters hand it over. Header names may be in any case."""
+    """An HTTP request as the adapters hand it over; header names are lower-cased here, once."""
 
     method: str
     path: str
@@ -80,6 +80,10 @@ class ApiRequest:
     query: Mapping[str, Sequence[str]]
     body: bytes
     request_id: str
+
+    def __post_init__(self) -> None:
+        lowered = {name.lower(): value for name, value in self.headers.items()}
+        object.__setattr__(self, "headers", lowered)
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,7 +205,7 @@ class OcrApi:
         return response
 
     def _answer(self, request: ApiRequest) -> tuple[ApiResponse, str | None, float | None]:
-        headers = {name.lower(): value for name, value in request.headers.items()}
+        headers = request.headers
         request_id = request.request_id
         if not key_accepted(self._keys, headers.get(API_KEY_HEADER)):
             return http_error_response(HTTPStatus.FORBIDDEN, request_id), None, None
@@ -270,9 +274,14 @@ def contract_body(raw: Mapping[str, Any], *, details: bool) -> dict[str, Any]:
     return body
 
 
+def media_type_of(content_type: str) -> str:
+    """``application/json; charset=utf-8`` → ``application/json`` (empty when none was sent)."""
+    return content_type.split(";", 1)[0].strip().lower()
+
+
 def parse_ocr_params(content_type: str, body: bytes, query: Mapping[str, Sequence[str]]) -> OcrParams:
     """The image and the ``details`` flag from a form or JSON body (``details`` may be in the query)."""
-    media_type = content_type.split(";", 1)[0].strip().lower()
+    media_type = media_type_of(content_type)
     if media_type in ("", FORM_MEDIA_TYPE):  # curl -d sends a form without being told
         fields = _form_fields(body)
         image = decode_image_field(fields.get(IMAGE_FIELD), form_encoded=True)

@@ -28,7 +28,7 @@ class OcrWsgiApp:
 
 def request_from_environ(environ: WSGIEnvironment, *, request_id: str) -> ApiRequest:
     headers = {
-        name[len("HTTP_") :].replace("_", "-").lower(): str(value)
+        name[len("HTTP_") :].replace("_", "-"): str(value)
         for name, value in environ.items()
         if name.startswith("HTTP_")
     }

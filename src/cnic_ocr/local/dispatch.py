@@ -21,7 +21,7 @@ from typing import Any, Final, TextIO
 from urllib.parse import quote_plus, unquote_plus
 
 from cnic_ocr.local.provision import UploadFunction
-from cnic_ocr.pipeline.domain.masking import mask_id_numbers_in
+from cnic_ocr.masking import mask_id_numbers_in
 
 Handler = Callable[[dict[str, Any], Any], Any]
 

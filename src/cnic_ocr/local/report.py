@@ -16,7 +16,7 @@ from urllib.parse import unquote_plus
 
 from boto3.dynamodb.types import TypeDeserializer
 
-from cnic_ocr.pipeline.domain.masking import mask_id_number, mask_id_numbers_in
+from cnic_ocr.masking import mask_id_number, mask_id_numbers_in
 
 #: Record statuses that are the uploader's input problem (the pipeline's "rejected" outcome).
 REJECTED_STATUSES: Final = frozenset({"INVALID_REQUEST", "IMAGE_INVALID_FORMAT", "IMAGE_INVALID_SIZE"})

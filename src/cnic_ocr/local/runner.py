@@ -53,7 +53,7 @@ from cnic_ocr.local.report import (
 from cnic_ocr.local.samples import Upload, default_samples, folder_uploads, has_files
 from cnic_ocr.local.services import MotoServer, OcrServer, ServiceError, free_port, ocr_url
 from cnic_ocr.local.template import Stack, TemplateError, load_template
-from cnic_ocr.pipeline.domain.masking import mask_id_numbers_in
+from cnic_ocr.masking import mask_id_numbers_in
 
 #: The pipeline setting naming the records table (read back for the report).
 RECORDS_TABLE_VARIABLE: Final = "RECORDS_TABLE_NAME"

@@ -18,7 +18,7 @@ from typing import Any, Final
 
 import requests
 
-from cnic_ocr.pipeline.settings import OCR_ROUTE
+from cnic_ocr.contract import OCR_PATH
 
 LOOPBACK: Final = "127.0.0.1"
 #: The OCR server loads its model before it listens; on a busy 2-core machine that can take long.
@@ -157,7 +157,7 @@ class OcrServer:
     def _answers(self) -> bool:
         try:
             answer = requests.post(
-                self.url + OCR_ROUTE, data={}, headers={"X-API-Key": self._api_key}, timeout=5
+                self.url + OCR_PATH, data={}, headers={"X-API-Key": self._api_key}, timeout=5
             )
         except requests.RequestException:
             return False

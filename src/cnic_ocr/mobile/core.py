@@ -44,6 +44,7 @@ from cnic_ocr.api.core import (
     key_accepted,
     log_answered,
     logger,
+    media_type_of,
 )
 from cnic_ocr.clock import Clock
 from cnic_ocr.contract import MSG_NOT_IDENTITY_CARD, OcrStatus, error_body, ok_body
@@ -231,7 +232,7 @@ class UploadsApi:
         started = time.perf_counter()
         status: str | None = None
         try:
-            presented = {name.lower(): value for name, value in request.headers.items()}.get(API_KEY_HEADER)
+            presented = request.headers.get(API_KEY_HEADER)
             if not presented or not key_accepted(self._keys, presented):
                 response = _refusal(HTTPStatus.FORBIDDEN, request.request_id)
             elif not self.serves(request.path):
@@ -265,9 +266,8 @@ class UploadsApi:
 
     def _issue_slot(self, request: ApiRequest, key_id: str) -> tuple[ApiResponse, str | None]:
         request_id = request.request_id
-        headers = {name.lower(): value for name, value in request.headers.items()}
         try:
-            content_type = requested_content_type(headers.get("content-type", ""), request.body)
+            content_type = requested_content_type(request.headers.get("content-type", ""), request.body)
         except InvalidRequestError:
             return json_response(400, error_body(OcrStatus.INVALID_REQUEST), request_id), None
         except UnsupportedImageTypeError:
@@ -325,7 +325,7 @@ def requested_content_type(content_type: str, body: bytes) -> str:
         raise InvalidRequestError
     if not body.strip():
         return DEFAULT_CONTENT_TYPE
-    if content_type.split(";", 1)[0].strip().lower() not in ("", JSON_MEDIA_TYPE):
+    if media_type_of(content_type) not in ("", JSON_MEDIA_TYPE):
         raise InvalidRequestError
     try:
         document = json.loads(body)

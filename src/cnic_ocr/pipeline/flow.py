@@ -14,9 +14,10 @@ from enum import StrEnum
 
 from cnic_ocr.clock import Clock
 from cnic_ocr.contract import STATUS_MESSAGES, CnicFields, OcrStatus, OkResponse
+from cnic_ocr.image_format import sniff_format
+from cnic_ocr.masking import mask_id_number, mask_id_numbers_in
 from cnic_ocr.pipeline.domain.events import PipelineEvent, event_for
-from cnic_ocr.pipeline.domain.imaging import ImageRejectedError, PreparedImage, prepare_for_ocr, sniff_format
-from cnic_ocr.pipeline.domain.masking import mask_id_number, mask_id_numbers_in
+from cnic_ocr.pipeline.domain.imaging import ImageRejectedError, PreparedImage, prepare_for_ocr
 from cnic_ocr.pipeline.domain.models import UploadRef, normalize_etag
 from cnic_ocr.pipeline.domain.ports import (
     EventPublisher,

@@ -22,7 +22,7 @@ from aws_lambda_powertools.utilities.parser.models import S3Model, S3RecordModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from cnic_ocr.errors import ConfigurationError
-from cnic_ocr.pipeline.domain.masking import mask_id_numbers_in
+from cnic_ocr.masking import mask_id_numbers_in
 from cnic_ocr.pipeline.domain.models import UploadRef
 from cnic_ocr.pipeline.flow import UploadFailedError
 from cnic_ocr.pipeline.runtime import REPLAY_FLAG, Runtime, build_runtime

@@ -7,10 +7,8 @@ from typing import Annotated
 from pydantic import Field, HttpUrl
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from cnic_ocr.contract import OCR_PATH
 from cnic_ocr.upload_bucket import DEFAULT_UPLOAD_PREFIX, MAX_OBJECT_BYTES, S3KeyPrefix
-
-#: The contract's only route.
-OCR_ROUTE = "/v1/pk_ocr/general"
 
 PositiveSeconds = Annotated[float, Field(gt=0)]
 
@@ -69,4 +67,4 @@ class PipelineSettings(BaseSettings):
     def ocr_endpoint(self) -> str:
         """The contract's route under the configured base URL (accepted with or without it)."""
         base = str(self.ocr_api_url).rstrip("/")
-        return base if base.endswith(OCR_ROUTE) else base + OCR_ROUTE
+        return base if base.endswith(OCR_PATH) else base + OCR_PATH

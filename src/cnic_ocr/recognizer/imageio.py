@@ -12,15 +12,10 @@ from numpy.typing import NDArray
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from cnic_ocr.contract import MAX_IMAGE_BYTES
+from cnic_ocr.image_format import CONTRACT_FORMATS, ImageFormat, sniff_format
 
 #: Decoded pixel counts above this are refused as decompression bombs (a 4000x4000 photo is 16 MP).
 MAX_PIXELS = 40_000_000
-
-
-class ImageFormat(StrEnum):
-    JPEG = "jpeg"
-    PNG = "png"
-    BMP = "bmp"
 
 
 class IntakeProblem(StrEnum):
@@ -45,17 +40,6 @@ class DecodedImage:
     fmt: ImageFormat
 
 
-def sniff_format(data: bytes) -> ImageFormat | None:
-    """Recognise jpeg/png/bmp by magic bytes; names and claimed types are never trusted."""
-    if data.startswith(b"\xff\xd8\xff"):
-        return ImageFormat.JPEG
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return ImageFormat.PNG
-    if data.startswith(b"BM") and len(data) >= 26:
-        return ImageFormat.BMP
-    return None
-
-
 def decode_image(data: bytes, max_side: int | None = None) -> DecodedImage:
     """Check and decode image bytes, raising ImageIntakeError with the reason on bad input.
 
@@ -64,8 +48,8 @@ def decode_image(data: bytes, max_side: int | None = None) -> DecodedImage:
     """
     if not data:
         raise ImageIntakeError(IntakeProblem.EMPTY, "empty image")
-    fmt = sniff_format(data)
-    if fmt is None:
+    fmt = sniff_format(data)  # by content: names and claimed types are never trusted
+    if fmt is None or fmt not in CONTRACT_FORMATS:
         raise ImageIntakeError(IntakeProblem.UNSUPPORTED_FORMAT, "not jpeg, png or bmp")
     if len(data) > MAX_IMAGE_BYTES:
         raise ImageIntakeError(IntakeProblem.TOO_LARGE, f"{len(data)} bytes")

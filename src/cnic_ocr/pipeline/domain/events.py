@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from cnic_ocr.contract import CnicFields
-from cnic_ocr.pipeline.domain.masking import mask_id_number
+from cnic_ocr.masking import mask_id_number
 from cnic_ocr.records.model import SCHEMA_VERSION, Outcome, ProcessingRecord, RecordStatus
 
 DETAIL_TYPES: dict[Outcome, str] = {

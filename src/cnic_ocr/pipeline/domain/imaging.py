@@ -16,14 +16,10 @@ from typing import Final
 import pillow_heif
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from cnic_ocr.image_format import CONTRACT_FORMATS, sniff_format
 from cnic_ocr.records.model import RecordStatus
 
 pillow_heif.register_heif_opener()
-
-#: Formats the contract accepts as they are.
-CONTRACT_FORMATS: Final = frozenset({"jpeg", "png", "bmp"})
-#: Formats phones produce that are converted to JPEG first.
-CONVERTED_FORMATS: Final = frozenset({"heic", "webp", "avif"})
 
 #: JPEG qualities tried at each size, best first. Above the minimum long side the search stops
 #: at LARGE_IMAGE_MIN_QUALITY (scaling down a little costs legibility less than blocky text);
@@ -40,7 +36,6 @@ ABSOLUTE_MIN_LONG_SIDE: Final = 640
 MAX_PIXELS: Final = 80_000_000
 
 _LARGE_IMAGE_QUALITIES: Final = tuple(q for q in JPEG_QUALITIES if q >= LARGE_IMAGE_MIN_QUALITY)
-_HEIF_BRANDS: Final = (b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1")
 
 
 class ImageRejectedError(Exception):
@@ -63,25 +58,6 @@ class PreparedImage:
     width: int
     height: int
     reencoded: bool
-
-
-def sniff_format(data: bytes) -> str | None:
-    """The image format from its magic bytes (the extension and Content-Type can lie)."""
-    if data.startswith(b"\xff\xd8\xff"):
-        return "jpeg"
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if data.startswith(b"BM") and len(data) >= 26:
-        return "bmp"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "webp"
-    if data[4:8] == b"ftyp":
-        brand = data[8:12]
-        if brand in (b"avif", b"avis"):
-            return "avif"
-        if brand in _HEIF_BRANDS:
-            return "heic"
-    return None
 
 
 def prepare_for_ocr(data: bytes, *, max_send_bytes: int, min_long_side: int) -> PreparedImage:

@@ -1,4 +1,4 @@
-"""Masks for personal data that must never appear in full in logs or (by default) events."""
+"""Masks for personal data that must never appear in full in logs, reports or (by default) events."""
 
 from __future__ import annotations
 
