@@ -1,6 +1,6 @@
 """The commercial "Pakistan ID Card OCR" API contract, shared by the server and its clients.
 
-Statuses and messages are verbatim from ``shared/spec/ocr-api.md``: clients written for the
+Statuses and messages are verbatim from the contract (docs/contract.md): clients written for the
 commercial API compare them as strings, so they must never change.
 """
 

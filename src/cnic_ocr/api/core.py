@@ -4,7 +4,7 @@ The local waitress server (``wsgi.py``/``server.py``) and the Lambda function be
 Gateway (``apigateway.py``/``lambda_handler.py``) are thin adapters over :class:`OcrApi`, so
 both deployments answer every request byte-for-byte the same way.
 
-Bodies follow ``shared/spec/ocr-api.md``: HTTP 200 carries every contract status except
+Bodies follow the contract (docs/contract.md): HTTP 200 carries every contract status except
 INNER_ERROR (clients of the commercial API read ``status`` from the body), INNER_ERROR is
 HTTP 500, and the HTTP-level refusals (403/404/405/413, malformed HTTP) carry JSON bodies too.
 """
