@@ -4,21 +4,17 @@ from __future__ import annotations
 
 import base64
 import io
-import json
-import os
-import queue
-import subprocess
-import sys
-import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from PIL import Image
 
-from cnic_ocr.api.core import OCR_PATH, ApiRequest
-from cnic_ocr.contract import EXAMPLE_FIELDS
+from cnic_ocr.api.core import ApiRequest
+from cnic_ocr.contract import EXAMPLE_FIELDS, OCR_PATH
+from live_ocr_server import LiveServer
+from live_ocr_server import start_server as start_live_server
+from live_ocr_server import stop_server as stop_server  # the API tests' helpers in one place
 
 REPO = Path(__file__).resolve().parents[2]
 EVENTS = REPO / "events"
@@ -73,64 +69,6 @@ def make_request(
     )
 
 
-@dataclass
-class LiveServer:
-    """``cnic-ocr serve``'s function, running for real in a child process on a loopback port."""
-
-    url: str
-    process: subprocess.Popen[str]
-    lines: list[str]
-
-    @property
-    def endpoint(self) -> str:
-        return self.url + OCR_PATH
-
-    def logs(self) -> list[dict[str, Any]]:
-        return [json.loads(line) for line in list(self.lines) if line.startswith("{")]
-
-
-#: Runs the real ``serve`` with keys from the environment, as the CLI does.
-_SERVE = (
-    "from cnic_ocr.api.keys import load_api_keys\n"
-    "from cnic_ocr.api.server import serve\n"
-    "serve('127.0.0.1', 0, load_api_keys())\n"
-)
-
-
 def start_server(timeout: float = 60.0) -> LiveServer:
-    env = {**os.environ, "CNIC_OCR_API_KEYS": f"{API_KEY}, {OTHER_KEY}", "POWERTOOLS_LOG_LEVEL": "INFO"}
-    process = subprocess.Popen(
-        [sys.executable, "-c", _SERVE],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
-        cwd=REPO,
-    )
-    lines: list[str] = []
-    ready: queue.Queue[str] = queue.Queue()
-
-    def drain() -> None:  # keeps the pipe empty and the log lines for assertions
-        assert process.stdout is not None
-        for line in process.stdout:
-            lines.append(line)
-            if '"message":"serving"' in line.replace(" ", ""):
-                ready.put(json.loads(line)["url"])
-
-    threading.Thread(target=drain, daemon=True).start()
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            url = ready.get(timeout=0.2)
-        except queue.Empty:
-            if process.poll() is not None:
-                raise RuntimeError("server exited at start:\n" + "".join(lines)) from None
-            continue
-        return LiveServer(url=url, process=process, lines=lines)
-    process.kill()
-    raise RuntimeError("server did not start in time:\n" + "".join(lines))
-
-
-def stop_server(server: LiveServer) -> int:
-    server.process.terminate()
-    return server.process.wait(timeout=30)
+    """The real server accepting :data:`API_KEY` and :data:`OTHER_KEY`."""
+    return start_live_server([API_KEY, OTHER_KEY], timeout=timeout)
