@@ -24,8 +24,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from cnic_ocr.errors import ConfigurationError
 from cnic_ocr.masking import mask_id_numbers_in
 from cnic_ocr.pipeline.domain.models import UploadRef
-from cnic_ocr.pipeline.flow import UploadFailedError
-from cnic_ocr.pipeline.runtime import REPLAY_FLAG, Runtime, build_runtime
+from cnic_ocr.pipeline.flow import Disposition, UploadFailedError
+from cnic_ocr.pipeline.runtime import Runtime, UploadSummary, build_runtime
 
 SERVICE = "upload-pipeline"
 METRICS_NAMESPACE = "CnicOcr"
@@ -94,7 +94,7 @@ def handle_event(event: dict[str, Any], context: InvocationContext, runtime: Run
     for upload in uploads:
         masked_key = mask_id_numbers_in(upload.key)
         try:
-            summary = runtime.process(upload=upload, deadline=deadline)
+            summary = runtime.process(upload, deadline=deadline)
         except UploadFailedError as exc:
             metrics.add_metric(name="Error", unit=MetricUnit.Count, value=1)
             metrics.add_metric(name="OcrAttempts", unit=MetricUnit.Count, value=exc.record.attempts)
@@ -124,7 +124,7 @@ def handle_event(event: dict[str, Any], context: InvocationContext, runtime: Run
             )
             raise
         _record_metrics(summary)
-        summaries.append(summary)
+        summaries.append(summary.as_json())
     if failed:
         raise UploadsFailedError(f"{len(failed)} upload(s) without a final result: {', '.join(failed)}")
     return {"processed": summaries}
@@ -157,21 +157,20 @@ def upload_from(record: S3RecordModel) -> UploadRef:
     )
 
 
-def _record_metrics(summary: dict[str, Any]) -> None:
-    if summary.get(REPLAY_FLAG):
+def _record_metrics(summary: UploadSummary) -> None:
+    if summary.idempotent_replay:
         metrics.add_metric(name="DuplicateDeliveries", unit=MetricUnit.Count, value=1)
         return
-    if summary.get("disposition") != "recorded":  # duplicate, superseded or ignored: nothing new
-        metrics.add_metric(name=str(summary["disposition"]).capitalize(), unit=MetricUnit.Count, value=1)
+    if summary.disposition is not Disposition.RECORDED:  # duplicate, superseded or ignored: nothing new
+        metrics.add_metric(name=summary.disposition.value.capitalize(), unit=MetricUnit.Count, value=1)
         return
-    metrics.add_metric(name=str(summary["outcome"]).capitalize(), unit=MetricUnit.Count, value=1)
-    if summary.get("reused"):
+    metrics.add_metric(name=str(summary.outcome).capitalize(), unit=MetricUnit.Count, value=1)
+    if summary.reused:
         metrics.add_metric(name="ReusedBySha256", unit=MetricUnit.Count, value=1)
-    attempts = int(summary.get("attempts") or 0)
-    if attempts > 1:
-        metrics.add_metric(name="OcrRetries", unit=MetricUnit.Count, value=attempts - 1)
-    if summary.get("ocrLatencyMs") is not None:
-        metrics.add_metric(name="OcrLatency", unit=MetricUnit.Milliseconds, value=summary["ocrLatencyMs"])
-    if summary.get("reencoded"):
-        metrics.add_metric(name="BytesBeforeDownscale", unit=MetricUnit.Bytes, value=summary["bytesRead"])
-        metrics.add_metric(name="BytesAfterDownscale", unit=MetricUnit.Bytes, value=summary["bytesSent"])
+    if summary.attempts > 1:
+        metrics.add_metric(name="OcrRetries", unit=MetricUnit.Count, value=summary.attempts - 1)
+    if summary.ocr_latency_ms is not None:
+        metrics.add_metric(name="OcrLatency", unit=MetricUnit.Milliseconds, value=summary.ocr_latency_ms)
+    if summary.reencoded and summary.bytes_read is not None and summary.bytes_sent is not None:
+        metrics.add_metric(name="BytesBeforeDownscale", unit=MetricUnit.Bytes, value=summary.bytes_read)
+        metrics.add_metric(name="BytesAfterDownscale", unit=MetricUnit.Bytes, value=summary.bytes_sent)

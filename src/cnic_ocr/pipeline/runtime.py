@@ -23,6 +23,8 @@ from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import D
 from aws_lambda_powertools.utilities.parameters import SecretsProvider
 from botocore.config import Config
 from botocore.exceptions import ClientError
+from pydantic import BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
 
 from cnic_ocr.clock import SystemClock
 from cnic_ocr.errors import ConfigurationError
@@ -32,9 +34,10 @@ from cnic_ocr.pipeline.adapters.ocr_http import RequestsOcrTransport
 from cnic_ocr.pipeline.adapters.s3_store import S3ObjectStore
 from cnic_ocr.pipeline.domain.models import UploadRef
 from cnic_ocr.pipeline.domain.ocr import RetryingOcrClient, RetryPolicy
-from cnic_ocr.pipeline.flow import Ports, ProcessingResult, process_upload
+from cnic_ocr.pipeline.flow import Disposition, Ports, ProcessingResult, process_upload
 from cnic_ocr.pipeline.settings import PipelineSettings
 from cnic_ocr.records.dynamodb import DynamoDbRecordRepository
+from cnic_ocr.records.model import Outcome, RecordStatus
 
 logger = logging.getLogger(__name__)
 
@@ -42,13 +45,53 @@ logger = logging.getLogger(__name__)
 IDEMPOTENCY_KEY_PREFIX = "cnic-upload"
 #: One upload = bucket + key + the version, or the ETag when the bucket is not versioned.
 IDEMPOTENCY_KEY_PATH = "[bucket, key, version_id || etag]"
-#: Marks a summary that came from the idempotency store (a duplicate delivery) rather than a run.
-REPLAY_FLAG = "idempotentReplay"
-
-ProcessOne = Callable[..., dict[str, Any]]
-
 #: One botocore session per process: its service models are loaded once, however many runtimes.
 _SESSION = boto3.session.Session()
+
+
+class UploadSummary(BaseModel):
+    """What one upload came to: kept by the idempotency store, reported and counted by the handler.
+
+    Stored and reported as camelCase JSON (:meth:`as_json`), as the handler has always returned it.
+    """
+
+    model_config = ConfigDict(
+        frozen=True, alias_generator=to_camel, validate_by_name=True, validate_by_alias=True
+    )
+
+    disposition: Disposition
+    record_id: str | None = None
+    status: RecordStatus | None = None
+    outcome: Outcome | None = None
+    attempts: int = 0
+    ocr_latency_ms: int | None = None
+    reused: bool = False
+    bytes_read: int | None = None
+    bytes_sent: int | None = None
+    reencoded: bool = False
+    #: The idempotency store answered (a duplicate delivery): nothing was processed this time.
+    idempotent_replay: bool = False
+
+    @classmethod
+    def of(cls, result: ProcessingResult) -> UploadSummary:
+        record = result.record
+        return cls(
+            disposition=result.disposition,
+            record_id=record.record_id if record else None,
+            status=record.status if record else None,
+            outcome=record.outcome if record else None,
+            attempts=record.attempts if record else 0,
+            ocr_latency_ms=record.ocr_latency_ms if record else None,
+            reused=bool(record and record.reused_from),
+            bytes_read=result.bytes_read,
+            bytes_sent=result.bytes_sent,
+            reencoded=result.reencoded,
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        """camelCase JSON; ``idempotentReplay`` appears on replays only."""
+        replay = None if self.idempotent_replay else {"idempotent_replay"}
+        return self.model_dump(mode="json", by_alias=True, exclude=replay)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,30 +99,17 @@ class Runtime:
     settings: PipelineSettings
     ports: Ports
     idempotency: IdempotencyConfig
-    #: ``process(upload=UploadRef, deadline=float) -> summary``, idempotent on the upload.
-    process: ProcessOne
+    #: The idempotent flow step: ``(upload=UploadRef, deadline=float) -> UploadSummary.as_json()``.
+    process_idempotently: Callable[..., dict[str, Any]]
 
-
-def summarize(result: ProcessingResult) -> dict[str, Any]:
-    """The JSON the idempotency store keeps for an upload (and the handler reports)."""
-    record = result.record
-    return {
-        "disposition": result.disposition.value,
-        "recordId": record.record_id if record else None,
-        "status": record.status.value if record else None,
-        "outcome": record.outcome.value if record else None,
-        "attempts": record.attempts if record else 0,
-        "ocrLatencyMs": record.ocr_latency_ms if record else None,
-        "reused": bool(record and record.reused_from),
-        "bytesRead": result.bytes_read,
-        "bytesSent": result.bytes_sent,
-        "reencoded": result.reencoded,
-    }
+    def process(self, upload: UploadRef, *, deadline: float) -> UploadSummary:
+        """One upload through the flow, or its stored summary if it was processed already."""
+        return UploadSummary.model_validate(self.process_idempotently(upload=upload, deadline=deadline))
 
 
 def _mark_replay(response: Any, idempotent_data: DataRecord) -> Any:
     if isinstance(response, dict):
-        return response | {REPLAY_FLAG: True}
+        return UploadSummary.model_validate(response).model_copy(update={"idempotent_replay": True}).as_json()
     return response
 
 
@@ -134,7 +164,7 @@ def build_runtime(settings: PipelineSettings | None = None, *, session: Any = No
     )
 
     def process_one(*, upload: UploadRef, deadline: float) -> dict[str, Any]:
-        return summarize(process_upload(upload, ports, settings, deadline=deadline))
+        return UploadSummary.of(process_upload(upload, ports, settings, deadline=deadline)).as_json()
 
     process = idempotent_function(
         process_one,
@@ -145,7 +175,7 @@ def build_runtime(settings: PipelineSettings | None = None, *, session: Any = No
         config=idempotency,
         key_prefix=IDEMPOTENCY_KEY_PREFIX,
     )
-    return Runtime(settings=settings, ports=ports, idempotency=idempotency, process=process)
+    return Runtime(settings=settings, ports=ports, idempotency=idempotency, process_idempotently=process)
 
 
 def _check_idempotency_table(dynamodb: Any, table_name: str) -> None:
