@@ -27,7 +27,7 @@ from cnic_ocr.contract import (
 )
 from cnic_ocr.synth import CONDITIONS, FAMILIES, NEGATIVE_KINDS, generate, generate_set
 from cnic_ocr.synth.identities import Identity, varied_identity
-from cnic_ocr.synth.snic import render_snic_front
+from cnic_ocr.synth.snic import _check, _machine_readable_zone, render_snic_front
 
 NEW_FAMILIES = ("snic", "plain", "legacy")
 SYNTH_DIR = Path(__file__).resolve().parents[2] / "src" / "cnic_ocr" / "synth"
@@ -185,3 +185,13 @@ def test_synth_shares_nothing_with_the_recognizer() -> None:
                 assert not any(alias.name.startswith("cnic_ocr.recognizer") for alias in node.names), (
                     path.name
                 )
+
+
+def test_overseas_back_zone_has_icao_check_digits() -> None:
+    """The check digit rule against ICAO 9303's own TD1 example, and three 30-character lines."""
+    assert (_check("D23145890"), _check("740812"), _check("120415")) == ("7", "2", "9")
+    identity = varied_identity(1)
+    lines = _machine_readable_zone(identity, np.random.default_rng(0))
+    assert [len(line) for line in lines] == [30, 30, 30]
+    assert identity.id_number.replace("-", "") in lines[0]
+    assert lines[1][:7] == f"{identity.birth:%y%m%d}{_check(f'{identity.birth:%y%m%d}')}"

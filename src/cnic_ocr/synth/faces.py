@@ -17,7 +17,9 @@ from PIL import ImageFont
 
 from cnic_ocr.synth.fonts import font_dir
 
-Face = Literal["roboto-condensed", "pt-sans-narrow", "arimo", "dejavu-sans", "dejavu-serif", "noto-arabic"]
+Face = Literal[
+    "roboto-condensed", "pt-sans-narrow", "arimo", "dejavu-sans", "dejavu-serif", "dejavu-mono", "noto-arabic"
+]
 #: The Latin faces a card's values may be printed in.
 LATIN_FACES: Final[tuple[Face, ...]] = ("roboto-condensed", "pt-sans-narrow", "arimo", "dejavu-sans")
 
@@ -38,7 +40,7 @@ def _path(face: Face, bold: bool) -> Path:
     if face == "pt-sans-narrow":
         name = "PT_Sans-Narrow-Web-Bold.ttf" if bold else "PT_Sans-Narrow-Web-Regular.ttf"
         return _fontpkg_file("fontpkg_pt_sans_narrow", name)
-    stem = "DejaVuSans" if face == "dejavu-sans" else "DejaVuSerif"
+    stem = {"dejavu-sans": "DejaVuSans", "dejavu-mono": "DejaVuSansMono"}.get(face, "DejaVuSerif")
     return font_dir() / (f"{stem}-Bold.ttf" if bold else f"{stem}.ttf")
 
 

@@ -32,6 +32,17 @@ PATCH_COLOURS: tuple[RGB, ...] = (
     (90, 140, 210),
 )
 LOST_CARD_URDU = "گمشدہ کارڈ ملنے پر قریبی لیٹر بکس میں ڈال دیں"
+#: Share of backs drawn as the overseas card's (NICOP): English address and a machine-readable zone.
+OVERSEAS_BACK_SHARE = 0.25
+LOCALITIES = (
+    "Model Town",
+    "Gulshan-e-Iqbal",
+    "Satellite Town",
+    "Gulberg",
+    "New Colony",
+    "Shah Faisal Colony",
+)
+CITIES = ("Lahore", "Karachi", "Peshawar", "Quetta", "Multan", "Faisalabad", "Rawalpindi", "Mirpur")
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,7 +296,7 @@ def render_snic_back(identity: Identity, look_seed: int, width: int) -> CardImag
     pen = Pen(image)
     number = pen.text(
         look.x(0.935), look.y(0.05), identity.id_number, px=look.px(0.05), face=look.value_face,
-        weight=look.value_weight, fill=look.value_ink, anchor="r", squeeze=look.squeeze,
+        weight=look.value_weight, fill=look.value_ink, anchor="r", squeeze=look.squeeze, max_width=0.22 * w,
     )  # fmt: skip
     side = round(0.2 * w)
     qr = qr_like(side, rng).convert("RGB")
@@ -296,19 +307,12 @@ def render_snic_back(identity: Identity, look_seed: int, width: int) -> CardImag
             number[2], number[3] + 0.05 * h + side + i * 0.05 * h, text, px=look.px(0.035),
             face="arimo", fill=look.value_ink, anchor="r",
         )  # fmt: skip
-    urdu_px = look.px(0.05)
-    line_right = look.x(0.69)
-    for top, title, address in (
-        (0.05, "موجودہ پتہ:", identity.present_address_urdu),
-        (0.38, "مستقل پتہ:", identity.permanent_address_urdu),
-    ):
-        words = f"{title} {address}".split()
-        half = (len(words) + 1) // 2
-        for i, line in enumerate((" ".join(words[:half]), " ".join(words[half:]))):
-            pen.text(
-                line_right, look.y(top + i * 0.1), line, px=urdu_px, face="noto-arabic", fill=look.value_ink,
-                anchor="r", max_width=0.45 * w,
-            )  # fmt: skip
+    line_right = look.x(0.68)
+    overseas = chance(rng, OVERSEAS_BACK_SHARE)
+    if overseas:
+        _english_addresses(pen, look, line_right)
+    else:
+        _urdu_addresses(pen, look, identity, line_right)
     pen.line([(look.x(0.25), look.y(0.34)), (line_right, look.y(0.34))], look.rule_ink, 0.002 * h)
     mini = ImageOps.grayscale(portrait(round(0.07 * w), round(0.14 * h), rng, female=identity.gender == "F"))
     image.paste(
@@ -320,11 +324,66 @@ def render_snic_back(identity: Identity, look_seed: int, width: int) -> CardImag
         look.x(0.07), look.y(0.64), "Registrar General of Pakistan", px=look.px(0.028), face="arimo",
         fill=look.value_ink,
     )  # fmt: skip
-    pen.text(
-        w / 2, look.y(0.8), LOST_CARD_URDU, px=look.px(0.085), face="noto-arabic", weight=600,
-        fill=look.value_ink, anchor="m", max_width=0.85 * w,
-    )  # fmt: skip
+    if overseas:
+        for index, line in enumerate(_machine_readable_zone(identity, rng)):
+            pen.text(
+                look.x(0.06), look.y(0.74 + index * 0.085), line, px=look.px(0.06), face="dejavu-mono",
+                fill=look.value_ink, max_width=0.88 * w,
+            )  # fmt: skip
+    else:
+        pen.text(
+            w / 2, look.y(0.8), LOST_CARD_URDU, px=look.px(0.085), face="noto-arabic", weight=600,
+            fill=look.value_ink, anchor="m", max_width=0.85 * w,
+        )  # fmt: skip
     return CardImage(round_corners(image, rng))
+
+
+def _urdu_addresses(pen: Pen, look: Look, identity: Identity, right: float) -> None:
+    for top, title, address in (
+        (0.05, "موجودہ پتہ:", identity.present_address_urdu),
+        (0.38, "مستقل پتہ:", identity.permanent_address_urdu),
+    ):
+        words = f"{title} {address}".split()
+        half = (len(words) + 1) // 2
+        for i, line in enumerate((" ".join(words[:half]), " ".join(words[half:]))):
+            pen.text(
+                right, look.y(top + i * 0.1), line, px=look.px(0.05), face="noto-arabic", fill=look.value_ink,
+                anchor="r", max_width=0.45 * look.w,
+            )  # fmt: skip
+
+
+def _english_addresses(pen: Pen, look: Look, right: float) -> None:
+    """The overseas card's back prints its addresses in English, left-aligned."""
+    rng, left = look.rng, look.x(0.25)
+    for top, title in ((0.05, "Present Address:"), (0.38, "Permanent Address:")):
+        pen.text(left, look.y(top), title, px=look.px(0.035), face="arimo", weight=600, fill=look.label_ink)
+        house, street = int(rng.integers(1, 900)), int(rng.integers(1, 40))
+        lines = (f"House No {house}, Street {street},", f"{pick(rng, LOCALITIES)}, {pick(rng, CITIES)}")
+        for i, line in enumerate(lines):
+            pen.text(
+                left, look.y(top + 0.07 + i * 0.08), line, px=look.px(0.045), face=look.value_face,
+                fill=look.value_ink, max_width=right - left,
+            )  # fmt: skip
+
+
+def _machine_readable_zone(identity: Identity, rng: np.random.Generator) -> tuple[str, str, str]:
+    """Three 30-character lines in the ID-card (TD1) format, with 7-3-1 check digits."""
+    document = f"{int(rng.integers(0, 10**9)):09d}"
+    digits = identity.id_number.replace("-", "")
+    line1 = f"I<PAK{document}{_check(document)}{digits}".ljust(30, "<")
+    birth = f"{identity.birth:%y%m%d}"
+    expiry = "<<<<<<" if identity.expiry is None else f"{identity.expiry:%y%m%d}"
+    sex = identity.gender if identity.gender in ("M", "F") else "<"
+    line2 = f"{birth}{_check(birth)}{sex}{expiry}{_check(expiry)}PAK".ljust(29, "<")
+    line2 += _check(line1[5:30] + line2[0:7] + line2[8:15] + line2[18:29])
+    words = identity.name.upper().split()
+    line3 = f"{words[-1]}<<{'<'.join(words[:-1])}".ljust(30, "<")[:30]
+    return line1, line2, line3
+
+
+def _check(field: str) -> str:
+    values = [int(c) if c.isdigit() else 0 if c == "<" else ord(c) - 55 for c in field]
+    return str(sum(v * (7, 3, 1)[i % 3] for i, v in enumerate(values)) % 10)
 
 
 def _shade(rng: np.random.Generator, colour: RGB, spread: int) -> RGB:
