@@ -43,7 +43,7 @@ def test_every_condition_works_in_every_family(family: str, condition: str) -> N
     with Image.open(io.BytesIO(sample.image)) as image:
         assert image.size == (sample.meta["width"], sample.meta["height"])
     assert len(sample.image) < MAX_IMAGE_BYTES
-    if condition in ("phone", "rotated", "lowres", "negative"):
+    if condition in ("phone", "rotated", "lowres", "negative", "handheld"):
         assert len(sample.image) <= 200 * 1024
 
 

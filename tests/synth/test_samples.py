@@ -22,6 +22,7 @@ from cnic_ocr.synth.identities import random_identity
 #: Seeds per condition: rotated covers its three rotations, negative all its kinds.
 SEEDS = {
     "clean": 4, "phone": 4, "rotated": 3, "lowres": 4, "large": 2, "negative": len(NEGATIVE_KINDS),
+    "handheld": 3,
 }  # fmt: skip
 RECOMMENDED = 200 * 1024
 
@@ -110,11 +111,15 @@ def test_condition_sizes(samples: dict[str, list[Sample]]) -> None:
     for sample in samples["large"]:
         assert 3000 <= max(sample.meta["width"], sample.meta["height"]) <= 4000
         assert len(sample.image) <= MAX_IMAGE_BYTES
+    for sample in samples["handheld"]:
+        assert (sample.meta["width"], sample.meta["height"]) == (640, 640), "a square export"
+        assert len(sample.image) <= RECOMMENDED
+        assert 300 <= sample.meta["card_width_px"] <= 640
 
 
 def test_rotations(samples: dict[str, list[Sample]]) -> None:
     assert sorted(sample.meta["rotation"] for sample in samples["rotated"]) == [90, 180, 270]
-    for condition in ("clean", "phone", "lowres", "large"):
+    for condition in ("clean", "phone", "lowres", "large", "handheld"):
         assert all(sample.meta["rotation"] == 0 for sample in samples[condition])
 
 
@@ -131,7 +136,7 @@ def _correlation(a: np.ndarray, b: np.ndarray) -> float:
     return float((a * b).sum() / np.sqrt((a * a).sum() * (b * b).sum()))
 
 
-@pytest.mark.parametrize("condition", ["clean", "phone", "rotated", "lowres"])
+@pytest.mark.parametrize("condition", ["clean", "phone", "rotated", "lowres", "handheld"])
 def test_quad_locates_the_card_in_the_image_upright(samples: dict[str, list[Sample]], condition: str) -> None:
     """Warping the quad back gives the rendered card (and the card turned 180° does not match)."""
     for sample in samples[condition]:

@@ -16,7 +16,7 @@ import numpy as np
 
 from cnic_ocr.contract import MSG_NOT_IDENTITY_CARD, MSG_RECOGNITION_FAILED, OcrStatus
 from cnic_ocr.synth.card import DEFAULT_CARD_WIDTH, Box, CardImage, render_front
-from cnic_ocr.synth.degrade import CLEAN, LARGE, LOWRES, PHONE, ImageFormat, Shot, photograph
+from cnic_ocr.synth.degrade import CLEAN, HANDHELD, LARGE, LOWRES, PHONE, ImageFormat, Shot, photograph
 from cnic_ocr.synth.identities import Identity, random_identity, varied_identity
 from cnic_ocr.synth.legacy import render_legacy_front
 from cnic_ocr.synth.negatives import NEGATIVE_KINDS, NegativeKind, negative_photo
@@ -24,8 +24,10 @@ from cnic_ocr.synth.plain import render_plain_front
 from cnic_ocr.synth.randomness import stream
 from cnic_ocr.synth.snic import render_snic_front
 
-Condition = Literal["clean", "phone", "rotated", "lowres", "large", "negative"]
-CONDITIONS: Final[tuple[Condition, ...]] = ("clean", "phone", "rotated", "lowres", "large", "negative")
+Condition = Literal["clean", "phone", "rotated", "lowres", "large", "negative", "handheld"]
+CONDITIONS: Final[tuple[Condition, ...]] = (
+    "clean", "phone", "rotated", "lowres", "large", "negative", "handheld",
+)  # fmt: skip
 #: Drawings of the card: ``classic`` (the first generator's), ``snic`` (the smart card as real
 #: cards show it), ``plain`` (a second design of the same fields), ``legacy`` (the older
 #: non-chip card, which a recognizer of the eight fields must FAIL).
@@ -38,7 +40,9 @@ SampleKind = Literal["front", "legacy_front", "negative"]
 #: Fronts for the ``large`` condition are rendered bigger so that 3000-4000 px photos stay sharp.
 LARGE_CARD_WIDTH = 1600
 
-_SHOTS: dict[str, Shot] = {"clean": CLEAN, "phone": PHONE, "rotated": PHONE, "lowres": LOWRES, "large": LARGE}
+_SHOTS: dict[str, Shot] = {
+    "clean": CLEAN, "phone": PHONE, "rotated": PHONE, "lowres": LOWRES, "large": LARGE, "handheld": HANDHELD,
+}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

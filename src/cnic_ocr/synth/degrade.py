@@ -21,6 +21,7 @@ from PIL import Image, ImageDraw
 from cnic_ocr.synth.background import ByteImage, add_sensor_noise, scene_background
 from cnic_ocr.synth.card import CARD_ASPECT
 from cnic_ocr.synth.fonts import font
+from cnic_ocr.synth.portrait import SKIN_TONES
 from cnic_ocr.synth.randomness import chance, pick, uniform
 
 ImageFormat = Literal["jpeg", "png"]
@@ -54,6 +55,11 @@ class Shot:
     glare: float = 0.5  # probability of a glare blob
     portrait_share: float = 0.25  # share of portrait-oriented photos
     png_share: float = 0.0
+    #: A hand holds the subject: a palm behind one side edge and a thumb over it.
+    hand: bool = False
+    #: Resized to this square at the end without keeping the aspect ratio, as some public
+    #: datasets export their photos (None: keep the frame).
+    square: int | None = None
 
 
 CLEAN = Shot(
@@ -68,6 +74,11 @@ PHONE = Shot(
 LOWRES = Shot(
     card_px=(500, 650), card_fraction=(0.5, 0.9), long_side=(600, 1300), tilt_deg=12.0, skew_deg=8.0,
     blur=(0.0, 0.8), motion_blur=0.0, noise=(1.0, 4.0), quality=(60, 88), max_bytes=RECOMMENDED_MAX_BYTES,
+)  # fmt: skip
+HANDHELD = Shot(
+    card_px=(560, 900), card_fraction=(0.72, 0.95), long_side=(640, 1200), tilt_deg=15.0, skew_deg=12.0,
+    blur=(0.3, 1.6), motion_blur=0.3, noise=(2.0, 6.0), quality=(60, 90), max_bytes=RECOMMENDED_MAX_BYTES,
+    portrait_share=0.2, hand=True, square=640,
 )  # fmt: skip
 LARGE = Shot(
     card_px=(1300, 3400), card_fraction=(0.35, 0.9), long_side=(3000, 4000), tilt_deg=20.0, skew_deg=10.0,
@@ -111,8 +122,15 @@ def photograph(
         canvas = _shapes(rng, width, height)
     else:
         canvas = _scanner_bed(rng, width, height)
+    corners = np.array([[0, 0], [size[0], 0], [size[0], size[1]], [0, size[1]]], float)
+    quad = _transform(homography, corners)
+    edge = int(rng.integers(2)) * 2 + 1 if shot.hand else 0  # 1: the right edge, 3: the left
+    if shot.hand:
+        canvas = _palm(canvas, quad, edge, rng)
     if subject is not None:
         canvas = _composite(canvas, subject, homography, rng, shadow=shot.backdrop == "table")
+    if shot.hand:
+        canvas = _thumb(canvas, quad, edge, rng)
     canvas = _light(canvas, rng, shot)
     sigma = uniform(rng, *shot.blur) * card_px / 1000
     if sigma > 0.15:
@@ -125,9 +143,12 @@ def photograph(
     noise = uniform(rng, *shot.noise) * (0.4 if fmt == "png" else 1.0)
     canvas = add_sensor_noise(canvas, noise, rng)
 
-    corners = np.array([[0, 0], [size[0], 0], [size[0], size[1]], [0, size[1]]], float)
-    quad = _transform(homography, corners)
     mapped = {name: _transform(homography, points) for name, points in (marks or {}).items()}
+    if shot.square is not None:
+        scale = np.array([shot.square / width, shot.square / height])
+        canvas = np.asarray(cv2.resize(canvas, (shot.square, shot.square), interpolation=cv2.INTER_AREA))
+        quad, width, height = quad * scale, shot.square, shot.square
+        mapped = {name: points * scale for name, points in mapped.items()}
     if rotation:
         turns = rotation // 90
         canvas = np.ascontiguousarray(np.rot90(canvas, k=-turns))
@@ -332,6 +353,60 @@ def _shapes(rng: np.random.Generator, width: int, height: int) -> ByteImage:
             draw.line([(x, y), (x + uniform(rng, -r, r) * 3, y + uniform(rng, -r, r) * 3)], fill=colour,
                       width=max(2, round(r * 0.1)))  # fmt: skip
     return np.asarray(image, dtype=np.uint8)
+
+
+def _edge_frame(quad: Points, edge: int) -> tuple[Points, Points, Points, float]:
+    """Where a hand grips edge ``edge`` of ``quad``: its start, direction, inward normal and length."""
+    start, end = quad[edge], quad[(edge + 1) % 4]
+    along = end - start
+    length = float(np.hypot(*along))
+    direction = along / max(length, 1e-6)
+    normal = np.array([-direction[1], direction[0]])
+    if np.dot(quad.mean(axis=0) - start, normal) < 0:
+        normal = -normal
+    return start, direction, normal, length
+
+
+def _skin(rng: np.random.Generator) -> tuple[int, int, int]:
+    tone = pick(rng, SKIN_TONES)
+    return (tone[0], tone[1], tone[2])
+
+
+def _palm(canvas: ByteImage, quad: Points, edge: int, rng: np.random.Generator) -> ByteImage:
+    """The holding hand behind the card: a large skin-coloured shape outside one side edge."""
+    start, direction, normal, length = _edge_frame(quad, edge)
+    centre = start + direction * length * uniform(rng, 0.4, 0.7) - normal * length * uniform(rng, 0.25, 0.45)
+    angle = math.degrees(math.atan2(direction[1], direction[0]))
+    axes = (round(length * uniform(rng, 0.55, 0.8)), round(length * uniform(rng, 0.4, 0.6)))
+    out = canvas.copy()
+    skin = _skin(rng)
+    cv2.ellipse(out, (round(centre[0]), round(centre[1])), axes, angle, 0, 360, skin, -1, cv2.LINE_AA)
+    return out
+
+
+def _thumb(canvas: ByteImage, quad: Points, edge: int, rng: np.random.Generator) -> ByteImage:
+    """A thumb lying over the card's edge: its tip covers only the card's margin."""
+    start, direction, normal, length = _edge_frame(quad, edge)
+    _, _, _, across = _edge_frame(quad, (edge + 1) % 4)
+    grip = start + direction * length * uniform(rng, 0.3, 0.75)
+    width = across * uniform(rng, 0.11, 0.15)
+    tip = grip + normal * across * uniform(rng, 0.02, 0.05)
+    base = grip - normal * across * uniform(rng, 0.35, 0.5) + direction * uniform(rng, -0.2, 0.2) * width
+    skin = _skin(rng)
+    outline = tuple(round(c * 0.78) for c in skin)
+    out = canvas.copy()
+    for colour, thickness in ((outline, width * 1.08), (skin, width)):
+        cv2.line(out, _point(base), _point(tip - normal * width / 2), colour, round(thickness), cv2.LINE_AA)
+    nail_centre = tip - normal * width * 0.55
+    axes = (max(1, round(width * 0.28)), max(1, round(width * 0.36)))
+    angle = math.degrees(math.atan2(normal[1], normal[0]))
+    nail = tuple(min(255, round(c * 1.12 + 12)) for c in skin)
+    cv2.ellipse(out, _point(nail_centre), axes, angle, 0, 360, nail, -1, cv2.LINE_AA)
+    return out
+
+
+def _point(xy: Points) -> tuple[int, int]:
+    return (round(float(xy[0])), round(float(xy[1])))
 
 
 def _composite(
