@@ -21,7 +21,7 @@ import requests
 import yaml
 from PIL import Image, ImageDraw
 
-from cnic_ocr.api.core import ApiRequest, ApiResponse
+from cnic_ocr.api.core import ApiRequest, ApiResponse, KeyedApi
 from cnic_ocr.contract import EXAMPLE_FIELDS
 from cnic_ocr.mobile.aws import PRESIGN_CONFIG, S3PostPresigner, S3UploadedObjects
 from cnic_ocr.mobile.core import SlotSettings, UploadIdSigner, UploadsApi
@@ -302,7 +302,7 @@ class FakeClock:
 
 
 def uploads_api(
-    clock: FakeClock, *, slot_seconds: int = 300, max_bytes: int = 10 * 1024 * 1024, api_keys: Any = None
+    clock: FakeClock, *, slot_seconds: int = 300, max_bytes: int = 10 * 1024 * 1024
 ) -> UploadsApi:
     """The real adapters on moto (created inside the mock), with a clock the test moves."""
     s3 = SESSION.client("s3", region_name=REGION, config=PRESIGN_CONFIG)
@@ -313,7 +313,6 @@ def uploads_api(
         signer=UploadIdSigner(UPLOAD_ID_SECRET_VALUE.encode()),
         settings=SlotSettings(bucket=BUCKET, prefix=PREFIX, slot_seconds=slot_seconds, max_bytes=max_bytes),
         clock=clock,
-        api_keys=api_keys,
     )
 
 
@@ -338,9 +337,14 @@ def body_of(response: ApiResponse) -> Any:
     return json.loads(response.body)
 
 
+def served(api: UploadsApi) -> KeyedApi:
+    """The routes as the Lambda function serves them (the key was checked by API Gateway)."""
+    return KeyedApi([api], api_keys=None)
+
+
 def ask_for_slot(api: UploadsApi, *, key: str = APP_KEY, content_type: str | None = None) -> dict[str, Any]:
     body = b"" if content_type is None else json.dumps({"contentType": content_type}).encode()
-    response = api.handle(
+    response = served(api).handle(
         request("POST", "/v1/uploads", key=key, body=body, content_type="application/json" if body else None)
     )
     assert response.status_code == 201, response.body
@@ -349,5 +353,5 @@ def ask_for_slot(api: UploadsApi, *, key: str = APP_KEY, content_type: str | Non
 
 
 def poll(api: UploadsApi, upload_id: str, *, key: str = APP_KEY) -> tuple[int, Any]:
-    response = api.handle(request("GET", f"/v1/uploads/{upload_id}", key=key))
+    response = served(api).handle(request("GET", f"/v1/uploads/{upload_id}", key=key))
     return response.status_code, body_of(response)

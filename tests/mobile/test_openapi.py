@@ -30,7 +30,7 @@ from schemathesis.specs.openapi.checks import (
     unsupported_method,
 )
 
-from cnic_ocr.api.core import OcrApi
+from cnic_ocr.api.core import KeyedApi, OcrApi
 from cnic_ocr.api.wsgi import OcrWsgiApp
 from cnic_ocr.mobile.core import (
     DEFAULT_MAX_UPLOAD_BYTES,
@@ -38,10 +38,9 @@ from cnic_ocr.mobile.core import (
     UPLOAD_CONTENT_TYPES,
     UPLOADS_PATH,
     UploadIdSigner,
-    UploadsApi,
 )
 
-from .support import APP_KEY, OTHER_APP_KEY, AwsStack, FakeClock, request, uploads_api
+from .support import APP_KEY, OTHER_APP_KEY, AwsStack, FakeClock, request, served, uploads_api
 
 OPENAPI = files("cnic_ocr.mobile").joinpath("openapi.yaml")
 DOCUMENT: dict[str, Any] = yaml.safe_load(OPENAPI.read_text("utf-8"))
@@ -152,8 +151,8 @@ def test_documented_constants_are_the_code_s() -> None:
 
 
 @pytest.fixture
-def core(aws: AwsStack, clock: FakeClock) -> UploadsApi:
-    return uploads_api(clock)
+def core(aws: AwsStack, clock: FakeClock) -> KeyedApi:
+    return served(uploads_api(clock))
 
 
 def body_schema(path: str, method: str, status_code: int) -> dict[str, Any]:
@@ -184,7 +183,7 @@ def body_schema(path: str, method: str, status_code: int) -> dict[str, Any]:
 )
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_core_answers_anything_with_a_documented_status_and_body(
-    core: UploadsApi,
+    core: KeyedApi,
     method: str,
     tail: str,
     key: str,

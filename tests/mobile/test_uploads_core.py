@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from cnic_ocr.api.core import OcrApi
+from cnic_ocr.api.core import KeyedApi, OcrApi
 from cnic_ocr.contract import CnicFields
 from cnic_ocr.mobile.aws import UploadsSettings
 from cnic_ocr.mobile.core import (
@@ -61,9 +61,15 @@ class FakeObjects:
         return key in self.keys
 
 
+class UnusedRecognizer:
+    def recognize(self, data: bytes, *, details: bool = False) -> dict[str, Any]:
+        raise AssertionError("the uploads routes never recognize")
+
+
 @dataclass
 class Parts:
     api: UploadsApi
+    front: KeyedApi  # the routes behind the key check, with the app keys
     presigner: FakePresigner
     records: FakeRecords
     objects: FakeObjects
@@ -85,9 +91,8 @@ def parts() -> Parts:
         signer=UploadIdSigner(SECRET),
         settings=SlotSettings(bucket=BUCKET),
         clock=clock,
-        api_keys=[APP_KEY, OTHER_APP_KEY],
     )
-    return Parts(api, presigner, records, objects, clock)
+    return Parts(api, KeyedApi([api], api_keys=[APP_KEY, OTHER_APP_KEY]), presigner, records, objects, clock)
 
 
 def record(upload_id: str, status: RecordStatus, **values: Any) -> ProcessingRecord:
@@ -105,14 +110,14 @@ def record(upload_id: str, status: RecordStatus, **values: Any) -> ProcessingRec
 
 
 def issue(parts: Parts, key: str = APP_KEY) -> str:
-    response = parts.api.handle(request("POST", "/v1/uploads", key=key))
+    response = parts.front.handle(request("POST", "/v1/uploads", key=key))
     assert response.status_code == 201
     upload_id: str = body_of(response)["uploadId"]
     return upload_id
 
 
 def answer(parts: Parts, method: str, path: str, **kwargs: Any) -> tuple[int, Any, dict[str, str]]:
-    response = parts.api.handle(request(method, path, **kwargs))
+    response = parts.front.handle(request(method, path, **kwargs))
     assert response.headers["Content-Type"] == "application/json"
     assert response.headers["Cache-Control"] == "no-store"
     return response.status_code, body_of(response), response.headers
@@ -215,15 +220,7 @@ def test_a_missing_or_wrong_key_gets_403_before_anything(parts: Parts, key: str 
 
 
 def test_keys_checked_upstream_still_need_to_be_present(parts: Parts) -> None:
-    api = UploadsApi(
-        presigner=parts.presigner,
-        records=parts.records,
-        objects=parts.objects,
-        signer=UploadIdSigner(SECRET),
-        settings=SlotSettings(bucket=BUCKET),
-        clock=parts.clock,
-        api_keys=None,
-    )
+    api = KeyedApi([parts.api], api_keys=None)
     assert api.handle(request("POST", "/v1/uploads", key=None)).status_code == 403
     assert api.handle(request("POST", "/v1/uploads", key="any-key-api-gateway-accepted")).status_code == 201
 
@@ -298,8 +295,8 @@ def test_the_key_is_never_logged_nor_answered(parts: Parts, caplog: pytest.LogCa
     caplog.set_level(logging.INFO, logger="cnic-ocr-api")
     upload_id = issue(parts)
     answers = [
-        parts.api.handle(request("GET", f"/v1/uploads/{upload_id}")),
-        parts.api.handle(request("GET", f"/v1/uploads/{upload_id}", key=OTHER_APP_KEY)),
+        parts.front.handle(request("GET", f"/v1/uploads/{upload_id}")),
+        parts.front.handle(request("GET", f"/v1/uploads/{upload_id}", key=OTHER_APP_KEY)),
     ]
     logged = [{"message": r.getMessage(), **r.__dict__} for r in caplog.records]
     assert {line["message"] for line in logged} >= {"upload slot issued", "request answered"}
@@ -351,13 +348,26 @@ def test_settings_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_without_more_routes_the_ocr_api_is_unchanged(parts: Parts) -> None:
-    class Unused:
-        def recognize(self, data: bytes, *, details: bool = False) -> dict[str, Any]:
-            raise AssertionError
-
-    plain = OcrApi(Unused(), api_keys=[APP_KEY])
+    plain = OcrApi(UnusedRecognizer(), api_keys=[APP_KEY])
     assert plain.handle(request("POST", "/v1/uploads")).status_code == 404
-    combined = OcrApi(Unused(), api_keys=[APP_KEY], more_routes=parts.api)
+    combined = OcrApi(UnusedRecognizer(), api_keys=[APP_KEY], more_routes=parts.api)
     assert combined.handle(request("POST", "/v1/uploads", key="wrong")).status_code == 403
     assert combined.handle(request("POST", "/v1/uploads")).status_code == 201
     assert combined.handle(request("GET", "/v1/pk_ocr/general")).status_code == 405
+
+
+def test_one_key_check_and_one_log_shape_alone_or_beside_the_ocr_route(
+    parts: Parts, caplog: pytest.LogCaptureFixture
+) -> None:
+    """On Lambda the routes are served alone, locally beside the OCR route: the same front."""
+
+    caplog.set_level(logging.INFO, logger="cnic-ocr-api")
+    alone = KeyedApi([parts.api], api_keys=None)
+    beside = OcrApi(UnusedRecognizer(), api_keys=[APP_KEY], more_routes=parts.api)
+    for front in (alone, beside):
+        assert front.handle(request("POST", "/v1/uploads")).status_code == 201
+        assert front.handle(request("GET", "/v1/uploads/x", key=None)).status_code == 403
+    answered = [r.__dict__ for r in caplog.records if r.getMessage() == "request answered"]
+    shape = {"request_id", "method", "path", "http_status", "ocr_status", "body_bytes", "recognize_ms"}
+    assert [shape <= set(line) and "upload_status" not in line for line in answered] == [True] * 4
+    assert [line["http_status"] for line in answered] == [201, 403, 201, 403]

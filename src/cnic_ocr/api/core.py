@@ -93,13 +93,24 @@ class ApiResponse:
     body: bytes
 
 
-class MoreRoutes(Protocol):
-    """Routes served behind the same key check, e.g. the mobile uploads (``mobile.core.UploadsApi``)."""
+@dataclass(frozen=True, slots=True)
+class RouteAnswer:
+    """A route's response and what the request's log line says about it."""
+
+    response: ApiResponse
+    #: The contract's status (or an upload's) for the log; None for an HTTP-level refusal.
+    status: str | None = None
+    recognize_ms: float | None = None
+
+
+class Routes(Protocol):
+    """Routes served behind :class:`KeyedApi`'s key check: the OCR route, the mobile uploads."""
 
     def serves(self, path: str) -> bool: ...
 
-    def answer(self, request: ApiRequest, api_key: str) -> tuple[ApiResponse, str | None]:
-        """The response and the status to log; ``api_key`` is the accepted (or upstream-checked) key."""
+    def answer(self, request: ApiRequest, api_key: str) -> RouteAnswer:
+        """Answer a request to one of these paths; ``api_key`` is the key the client presented
+        (accepted here, or upstream by API Gateway; empty if none). May raise: INNER_ERROR."""
         ...
 
 
@@ -145,23 +156,69 @@ def log_answered(request: ApiRequest, response: ApiResponse, started: float, **f
     )
 
 
-def http_error_response(status_code: int, request_id: str) -> ApiResponse:
+def http_error_response(
+    status_code: int, request_id: str, *, allow: Sequence[str] = ALLOWED_METHODS
+) -> ApiResponse:
     """A refusal at the HTTP level, shaped like API Gateway's own errors: ``{"message": reason}``.
 
-    A body over the size cap is the exception: its JSON keeps the contract's IMAGE_INVALID_SIZE
-    status so that clients reading only ``status`` still learn why (and that it is not billed).
+    A 405 names the ``allow``-ed methods. A body over the size cap is the exception: its JSON
+    keeps the contract's IMAGE_INVALID_SIZE status so that clients reading only ``status`` still
+    learn why (and that it is not billed).
     """
     if status_code == HTTPStatus.REQUEST_ENTITY_TOO_LARGE:
         return json_response(status_code, error_body(OcrStatus.IMAGE_INVALID_SIZE), request_id)
-    extra = {"Allow": ", ".join(ALLOWED_METHODS)} if status_code == HTTPStatus.METHOD_NOT_ALLOWED else None
+    extra = {"Allow": ", ".join(allow)} if status_code == HTTPStatus.METHOD_NOT_ALLOWED else None
     return json_response(status_code, {"message": HTTPStatus(status_code).phrase}, request_id, extra)
 
 
-class OcrApi:
-    """Checks the key, routes, parses the request, calls the recognizer, shapes the answer.
+class KeyedApi:
+    """What every deployment of every route shares: the one key check, routing, INNER_ERROR for
+    anything unexpected (never raises) and one log line per request, in one shape.
 
     ``api_keys=None`` means the key was already checked upstream (API Gateway's
     ``ApiKeyRequired``); an empty sequence is refused, as it would lock every client out.
+    """
+
+    def __init__(self, routes: Sequence[Routes], *, api_keys: Sequence[str] | None) -> None:
+        if api_keys is not None and not api_keys:
+            raise ValueError("api_keys is empty: pass at least one key, or None when checked upstream")
+        self._routes = tuple(routes)
+        self._keys = encode_keys(api_keys)
+
+    def handle(self, request: ApiRequest) -> ApiResponse:
+        """Answer one request; an unexpected error becomes INNER_ERROR (HTTP 500)."""
+        started = time.perf_counter()
+        try:
+            answer = self._answer(request)
+        except Exception:
+            logger.exception("unexpected error", extra={"request_id": request.request_id})
+            response = json_response(500, error_body(OcrStatus.INNER_ERROR), request.request_id)
+            answer = RouteAnswer(response, OcrStatus.INNER_ERROR.value)
+        log_answered(
+            request,
+            answer.response,
+            started,
+            ocr_status=answer.status,
+            body_bytes=len(request.body),
+            recognize_ms=answer.recognize_ms,
+        )
+        return answer.response
+
+    def _answer(self, request: ApiRequest) -> RouteAnswer:
+        presented = request.headers.get(API_KEY_HEADER)
+        if not key_accepted(self._keys, presented):
+            return RouteAnswer(http_error_response(HTTPStatus.FORBIDDEN, request.request_id))
+        for routes in self._routes:
+            if routes.serves(request.path):
+                return routes.answer(request, presented or "")
+        return RouteAnswer(http_error_response(HTTPStatus.NOT_FOUND, request.request_id))
+
+
+class OcrApi:
+    """The OCR route: parses the request, calls the recognizer, shapes the answer.
+
+    :meth:`handle` serves it behind :class:`KeyedApi` (the key check, the log line), with
+    ``more_routes`` (e.g. the mobile uploads) behind the same keys.
     """
 
     def __init__(
@@ -171,60 +228,37 @@ class OcrApi:
         api_keys: Sequence[str] | None,
         max_body_bytes: int = MAX_REQUEST_BODY_BYTES,
         recognition_slots: int | None = None,
-        more_routes: MoreRoutes | None = None,
+        more_routes: Routes | None = None,
     ) -> None:
-        if api_keys is not None and not api_keys:
-            raise ValueError("api_keys is empty: pass at least one key, or None when checked upstream")
         if recognition_slots is not None and recognition_slots < 1:
             raise ValueError("recognition_slots must be at least 1 (or None for no limit)")
         self._recognizer = recognizer
         # onnxruntime already spreads one recognition over every core; more at once only
         # oversubscribe the CPU (slower for everyone, more memory). None: no limit.
         self._slots = None if recognition_slots is None else threading.BoundedSemaphore(recognition_slots)
-        self._keys = encode_keys(api_keys)
         self._max_body_bytes = max_body_bytes
-        self._more_routes = more_routes
+        self._front = KeyedApi([self] if more_routes is None else [self, more_routes], api_keys=api_keys)
 
     def handle(self, request: ApiRequest) -> ApiResponse:
         """Answer one request; never raises (an unexpected error becomes INNER_ERROR, HTTP 500)."""
-        started = time.perf_counter()
-        try:
-            response, ocr_status, recognize_ms = self._answer(request)
-        except Exception:
-            logger.exception("unexpected error", extra={"request_id": request.request_id})
-            response = json_response(500, error_body(OcrStatus.INNER_ERROR), request.request_id)
-            ocr_status, recognize_ms = OcrStatus.INNER_ERROR.value, None
-        log_answered(
-            request,
-            response,
-            started,
-            ocr_status=ocr_status,
-            body_bytes=len(request.body),
-            recognize_ms=recognize_ms,
-        )
-        return response
+        return self._front.handle(request)
 
-    def _answer(self, request: ApiRequest) -> tuple[ApiResponse, str | None, float | None]:
-        headers = request.headers
+    def serves(self, path: str) -> bool:
+        return path == OCR_PATH
+
+    def answer(self, request: ApiRequest, api_key: str) -> RouteAnswer:
         request_id = request.request_id
-        if not key_accepted(self._keys, headers.get(API_KEY_HEADER)):
-            return http_error_response(HTTPStatus.FORBIDDEN, request_id), None, None
-        if self._more_routes is not None and self._more_routes.serves(request.path):
-            response, status = self._more_routes.answer(request, headers.get(API_KEY_HEADER, ""))
-            return response, status, None
-        if request.path != OCR_PATH:
-            return http_error_response(HTTPStatus.NOT_FOUND, request_id), None, None
         if request.method not in ALLOWED_METHODS:
-            return http_error_response(HTTPStatus.METHOD_NOT_ALLOWED, request_id), None, None
+            return RouteAnswer(http_error_response(HTTPStatus.METHOD_NOT_ALLOWED, request_id))
         if len(request.body) > self._max_body_bytes:
             response = http_error_response(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, request_id)
-            return response, OcrStatus.IMAGE_INVALID_SIZE.value, None
+            return RouteAnswer(response, OcrStatus.IMAGE_INVALID_SIZE.value)
 
         try:
-            params = parse_ocr_params(headers.get("content-type", ""), request.body, request.query)
+            params = parse_ocr_params(request.headers.get("content-type", ""), request.body, request.query)
         except InvalidRequestError:
             body = error_body(OcrStatus.INVALID_REQUEST)
-            return json_response(200, body, request_id), body["status"], None
+            return RouteAnswer(json_response(200, body, request_id), body["status"])
 
         queued = time.perf_counter()
         with self._slots or nullcontext():
@@ -235,7 +269,7 @@ class OcrApi:
         body = contract_body(raw, details=params.details)
         status_code = 500 if body["status"] == OcrStatus.INNER_ERROR else 200
         timing = {"Server-Timing": f"queue;dur={queue_ms}, recognize;dur={recognize_ms}"}
-        return json_response(status_code, body, request_id, timing), body["status"], recognize_ms
+        return RouteAnswer(json_response(status_code, body, request_id, timing), body["status"], recognize_ms)
 
 
 def encode_keys(api_keys: Sequence[str] | None) -> tuple[bytes, ...] | None:

@@ -21,9 +21,9 @@ from waitress.task import ErrorTask
 
 from cnic_ocr.api.core import (
     MAX_REQUEST_BODY_BYTES,
-    MoreRoutes,
     OcrApi,
     Recognizer,
+    Routes,
     http_error_response,
     logger,
 )
@@ -47,7 +47,7 @@ def serve(
     threads: int = DEFAULT_THREADS,
     recognition_slots: int = DEFAULT_RECOGNITION_SLOTS,
     recognizer: Recognizer | None = None,
-    more_routes: MoreRoutes | None = None,
+    more_routes: Routes | None = None,
 ) -> None:
     """Serve ``POST /v1/pk_ocr/general`` on ``host:port`` until SIGTERM/SIGINT.
 

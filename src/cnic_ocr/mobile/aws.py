@@ -7,7 +7,6 @@ is shared with the pipeline (``cnic_ocr.records.dynamodb``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import boto3
@@ -92,12 +91,7 @@ def signer_from_secret(secrets: SecretsProvider, secret_name: str) -> UploadIdSi
     return UploadIdSigner(text.strip().encode("utf-8"))
 
 
-def build_uploads_api(
-    settings: UploadsSettings | None = None,
-    *,
-    session: Any = None,
-    api_keys: Sequence[str] | None = None,
-) -> UploadsApi:
+def build_uploads_api(settings: UploadsSettings | None = None, *, session: Any = None) -> UploadsApi:
     """Clients, adapters and the signing secret (read once); raises if the secret is missing or short."""
     settings = settings or UploadsSettings()  # type: ignore[call-arg]  # fields come from the environment
     session = session or boto3.session.Session()
@@ -118,5 +112,4 @@ def build_uploads_api(
             max_bytes=settings.upload_max_bytes,
         ),
         clock=SystemClock(),
-        api_keys=api_keys,
     )

@@ -13,8 +13,8 @@ expiry. Another key's look-up fails that check and gets the same 404 as an unkno
 fields are only ever shown to the key that owns the upload. The key id is also stored on the
 S3 object as metadata (pinned by the POST policy), for audit.
 
-Served behind the OCR API's key check (``OcrApi(..., more_routes=UploadsApi(...))``, the local
-server) or alone (:meth:`UploadsApi.handle`, the Lambda function behind API Gateway).
+Served behind the one key check of ``cnic_ocr.api.core.KeyedApi``: beside the OCR route on the
+local server (``OcrApi(..., more_routes=UploadsApi(...))``), alone on Lambda behind API Gateway.
 """
 
 from __future__ import annotations
@@ -26,23 +26,19 @@ import json
 import re
 import secrets
 import struct
-import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from http import HTTPStatus
 from typing import Any, Protocol
 
 from cnic_ocr.api.core import (
-    API_KEY_HEADER,
     JSON_MEDIA_TYPE,
     ApiRequest,
-    ApiResponse,
     InvalidRequestError,
-    encode_keys,
+    RouteAnswer,
+    http_error_response,
     json_response,
-    key_accepted,
-    log_answered,
     logger,
     media_type_of,
 )
@@ -197,11 +193,9 @@ class UploadIdSigner:
 
 
 class UploadsApi:
-    """``POST /v1/uploads`` and ``GET /v1/uploads/{uploadId}``.
-
-    ``api_keys`` are checked only by :meth:`handle` (``None``: checked upstream, by API
-    Gateway); :meth:`answer` is called after the OCR API's own key check.
-    """
+    """``POST /v1/uploads`` and ``GET /v1/uploads/{uploadId}``: routes served behind
+    :class:`~cnic_ocr.api.core.KeyedApi` (its key check, its log line), on Lambda alone and
+    locally beside the OCR route."""
 
     def __init__(
         self,
@@ -212,66 +206,45 @@ class UploadsApi:
         signer: UploadIdSigner,
         settings: SlotSettings,
         clock: Clock,
-        api_keys: Sequence[str] | None = None,
     ) -> None:
-        if api_keys is not None and not api_keys:
-            raise ValueError("api_keys is empty: pass at least one key, or None when checked upstream")
         self._presigner = presigner
         self._records = records
         self._objects = objects
         self._signer = signer
         self._settings = settings
         self._clock = clock
-        self._keys = encode_keys(api_keys)
 
     def serves(self, path: str) -> bool:
         return path == UPLOADS_PATH or path.startswith(UPLOADS_PATH + "/")
 
-    def handle(self, request: ApiRequest) -> ApiResponse:
-        """Answer one request on its own (key check included); never raises."""
-        started = time.perf_counter()
-        status: str | None = None
-        try:
-            presented = request.headers.get(API_KEY_HEADER)
-            if not presented or not key_accepted(self._keys, presented):
-                response = _refusal(HTTPStatus.FORBIDDEN, request.request_id)
-            elif not self.serves(request.path):
-                response = _refusal(HTTPStatus.NOT_FOUND, request.request_id)
-            else:
-                response, status = self.answer(request, presented)
-        except Exception:
-            logger.exception("unexpected error", extra={"request_id": request.request_id})
-            response = json_response(500, error_body(OcrStatus.INNER_ERROR), request.request_id)
-            status = OcrStatus.INNER_ERROR.value
-        log_answered(request, response, started, upload_status=status)
-        return response
-
-    def answer(self, request: ApiRequest, api_key: str) -> tuple[ApiResponse, str | None]:
+    def answer(self, request: ApiRequest, api_key: str) -> RouteAnswer:
         """Route, check the parameters, answer. Raises only on a failing adapter (-> INNER_ERROR)."""
         request_id = request.request_id
         if not api_key:  # no key, no owner (only possible when the key was "checked upstream")
-            return _refusal(HTTPStatus.FORBIDDEN, request_id), None
+            return RouteAnswer(http_error_response(HTTPStatus.FORBIDDEN, request_id))
         item = _UPLOAD_PATH.fullmatch(request.path)
         if request.path != UPLOADS_PATH and item is None:
-            return _refusal(HTTPStatus.NOT_FOUND, request_id), None
+            return RouteAnswer(http_error_response(HTTPStatus.NOT_FOUND, request_id))
         allowed = "POST" if item is None else "GET"
         if request.method != allowed:
-            return _refusal(HTTPStatus.METHOD_NOT_ALLOWED, request_id, allow=allowed), None
+            return RouteAnswer(
+                http_error_response(HTTPStatus.METHOD_NOT_ALLOWED, request_id, allow=[allowed])
+            )
         if request.query:  # no query parameter is defined on either route
-            return json_response(400, error_body(OcrStatus.INVALID_REQUEST), request_id), None
+            return RouteAnswer(json_response(400, error_body(OcrStatus.INVALID_REQUEST), request_id))
         key_id = self._signer.key_id(api_key)
         if item is None:
             return self._issue_slot(request, key_id)
         return self._look_up(item["upload_id"], key_id, request_id)
 
-    def _issue_slot(self, request: ApiRequest, key_id: str) -> tuple[ApiResponse, str | None]:
+    def _issue_slot(self, request: ApiRequest, key_id: str) -> RouteAnswer:
         request_id = request.request_id
         try:
             content_type = requested_content_type(request.headers.get("content-type", ""), request.body)
         except InvalidRequestError:
-            return json_response(400, error_body(OcrStatus.INVALID_REQUEST), request_id), None
+            return RouteAnswer(json_response(400, error_body(OcrStatus.INVALID_REQUEST), request_id))
         except UnsupportedImageTypeError:
-            return json_response(400, error_body(OcrStatus.IMAGE_INVALID_FORMAT), request_id), None
+            return RouteAnswer(json_response(400, error_body(OcrStatus.IMAGE_INVALID_FORMAT), request_id))
         settings = self._settings
         expires_at = int(self._clock.now_epoch()) + settings.slot_seconds
         upload_id = self._signer.issue(key_id, expires_at)
@@ -297,12 +270,12 @@ class UploadsApi:
             "expiresIn": settings.slot_seconds,
         }
         location = {"Location": f"{UPLOADS_PATH}/{upload_id}"}
-        return json_response(HTTPStatus.CREATED, body, request_id, location), None
+        return RouteAnswer(json_response(HTTPStatus.CREATED, body, request_id, location))
 
-    def _look_up(self, upload_id: str, key_id: str, request_id: str) -> tuple[ApiResponse, str | None]:
+    def _look_up(self, upload_id: str, key_id: str, request_id: str) -> RouteAnswer:
         expires_at = self._signer.expiry_of(upload_id, key_id)
         if expires_at is None:  # unknown, or another key's: the same answer
-            return _refusal(HTTPStatus.NOT_FOUND, request_id), None
+            return RouteAnswer(http_error_response(HTTPStatus.NOT_FOUND, request_id))
         key = self.object_key(upload_id)
         record = self._records.get(f"{self._settings.bucket}/{key}")
         if record is not None:
@@ -313,7 +286,7 @@ class UploadsApi:
             body = {"status": SlotStatus.PENDING.value}
         else:
             body = {"status": SlotStatus.EXPIRED.value, "message": MSG_SLOT_EXPIRED}
-        return json_response(200, body, request_id), str(body["status"])
+        return RouteAnswer(json_response(200, body, request_id), str(body["status"]))
 
     def object_key(self, upload_id: str) -> str:
         return self._settings.prefix + upload_id
@@ -355,8 +328,3 @@ def result_body(record: ProcessingRecord) -> dict[str, Any]:
     # FAIL has two verbatim messages; every other status has one (error_body's default).
     message = record.message if status is OcrStatus.FAIL and record.message == MSG_NOT_IDENTITY_CARD else None
     return error_body(status, message)
-
-
-def _refusal(status: HTTPStatus, request_id: str, *, allow: str | None = None) -> ApiResponse:
-    extra = {"Allow": allow} if allow else None
-    return json_response(status, {"message": status.phrase}, request_id, extra)

@@ -19,18 +19,20 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent, e
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from cnic_ocr.api.apigateway import UndecodableBodyError, proxy_response, request_from_event
-from cnic_ocr.api.core import ApiRequest, http_error_response, json_response, logger
+from cnic_ocr.api.core import ApiRequest, KeyedApi, http_error_response, json_response, logger
 from cnic_ocr.contract import OcrStatus, error_body
 from cnic_ocr.mobile.aws import build_uploads_api
-from cnic_ocr.mobile.core import UploadsApi
 
 _PATH_PARAMETER = re.compile(r"\{([^}+]+)\}")
 
 
 @functools.cache
-def get_api() -> UploadsApi:
-    """Clients and the signing secret, at the first invocation of each execution environment."""
-    return build_uploads_api()
+def get_api() -> KeyedApi:
+    """Clients and the signing secret, at the first invocation of each execution environment.
+
+    The key was checked by API Gateway (``ApiKeyRequired``): ``api_keys=None``.
+    """
+    return KeyedApi([build_uploads_api()], api_keys=None)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
