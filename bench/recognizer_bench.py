@@ -52,6 +52,8 @@ class Tally:
     wrong_ok: int = 0
     right_answer: int = 0  # expected-FAIL images answered with the expected status and message
     answers: Counter[str] = field(default_factory=Counter)  # "OK", "FAIL: <message>", ...
+    per_field_scored: Counter[str] = field(default_factory=Counter)
+    per_field_right: Counter[str] = field(default_factory=Counter)
     latencies: list[float] = field(default_factory=list)
 
     def add(self, expected: dict[str, Any], body: dict[str, Any], seconds: float) -> bool:
@@ -67,10 +69,13 @@ class Tally:
             return right
         scored = [key for key in FIELDS if expected["message"].get(key) is not None]
         self.fields_scored += len(scored)
+        self.per_field_scored.update(scored)
         if status != "OK":  # a FAIL counts as every scored field wrong
             return False
         got = body["message"]
-        right_fields = sum(bool(got.get(key) == expected["message"][key]) for key in scored)
+        right_keys = [key for key in scored if got.get(key) == expected["message"][key]]
+        self.per_field_right.update(right_keys)
+        right_fields = len(right_keys)
         self.fields_right += right_fields
         exact = right_fields == len(scored)
         self.exact += exact
@@ -83,6 +88,9 @@ class Tally:
         if fronts:
             out["field_accuracy"] = _rate(self.fields_right, self.fields_scored)
             out["exact_rate"] = _rate(self.exact, self.images)
+            out["per_field_accuracy"] = {
+                key: _rate(self.per_field_right[key], self.per_field_scored[key]) for key in FIELDS
+            }
         else:
             out["right_answer_rate"] = _rate(self.right_answer, self.images)
             out["rejected_rate"] = _rate(self.images - self.answers["OK"], self.images)
@@ -292,7 +300,7 @@ def markdown(report: dict[str, Any]) -> str:
         lines += ["## Real cards: skipped (folder absent)", ""]
     else:
         lines += [
-            "## Real cards (../shared/real-cards; aggregate figures only)",
+            "## Real cards (aggregate figures only)",
             "",
             "Per-tag rows count the fronts with that tag (tags on every front are left out);"
             " fields whose truth is null are not scored.",
@@ -309,7 +317,9 @@ def markdown(report: dict[str, Any]) -> str:
                        _pct(row["wrong_ok_rate"]), retry, not_card, other, row["latency_p50_s"],
                        row["latency_p95_s"])
             )  # fmt: skip
-        lines.append("")
+        per_field = real["all fronts"].get("per_field_accuracy") or {}
+        shares = ", ".join(f"{key} {_pct(value)}" for key, value in per_field.items() if value is not None)
+        lines += ["", f"Per field, all fronts: {shares}.", ""]
     return "\n".join(lines)
 
 

@@ -45,6 +45,8 @@ def test_a_fail_counts_every_field_wrong_and_a_wrong_field_makes_a_wrong_ok(benc
     assert summary["exact_rate"] == round(1 / 3, 4)
     assert summary["wrong_ok_rate"] == round(1 / 3, 4)
     assert summary["answers"] == {"OK": 2, "FAIL: check input image and retry": 1}
+    assert summary["per_field_accuracy"]["gender"] == round(1 / 3, 4)
+    assert summary["per_field_accuracy"]["name"] == round(2 / 3, 4)
 
 
 def test_expected_fails_are_scored_by_message(bench: ModuleType) -> None:
@@ -80,6 +82,7 @@ def test_real_cards_report_only_aggregates(
     report = json.loads(out.with_suffix(".json").read_text())
     assert report["real_cards"]["all fronts"]["field_accuracy"] == 1.0
     assert report["real_cards"]["all fronts"]["exact_rate"] == 1.0
+    assert report["real_cards"]["all fronts"]["per_field_accuracy"]["birthDay"] is None
     assert report["real_cards"]["backs"]["wrong_ok_rate"] == 1.0
     for text in (out.with_suffix(".json").read_text(), out.with_suffix(".md").read_text()):
         assert "secret" not in text

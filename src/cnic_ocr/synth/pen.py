@@ -142,3 +142,9 @@ def qr_like(side: int, rng: np.random.Generator) -> Image.Image:
         cells[fy + 2 : fy + 5, fx + 2 : fx + 5] = True
     pixels = np.where(cells, 20, 250).astype(np.uint8)
     return Image.fromarray(pixels, "L").resize((side, side), Image.Resampling.NEAREST)
+
+
+def shade(rng: np.random.Generator, colour: RGB, spread: int) -> RGB:
+    """``colour`` with each channel moved by up to ``spread``: one print run's ink."""
+    r, g, b = (int(np.clip(c + rng.integers(-spread, spread + 1), 0, 255)) for c in colour)
+    return (r, g, b)

@@ -14,7 +14,7 @@ from PIL import Image, ImageDraw
 from cnic_ocr.synth.card import CardImage, card_height, round_corners
 from cnic_ocr.synth.faces import Face
 from cnic_ocr.synth.identities import Identity, printed_date
-from cnic_ocr.synth.pen import RGB, Box, Pen
+from cnic_ocr.synth.pen import RGB, Box, Pen, shade
 from cnic_ocr.synth.portrait import portrait, signature
 from cnic_ocr.synth.randomness import chance, pick, stream, uniform
 
@@ -34,7 +34,7 @@ def render_plain_front(identity: Identity, look_seed: int, width: int) -> CardIm
     rng = stream(look_seed, "plain-front-look")
     w, h = width, card_height(width)
     dx, dy, scale = uniform(rng, -0.02, 0.02), uniform(rng, -0.02, 0.02), uniform(rng, 0.92, 1.08)
-    band = _shade(rng, pick(rng, BANDS), 15)
+    band = shade(rng, pick(rng, BANDS), 15)
     image = _paper(w, h, rng, band)
     pen = Pen(image)
     draw = ImageDraw.Draw(image)
@@ -63,8 +63,8 @@ def render_plain_front(identity: Identity, look_seed: int, width: int) -> CardIm
 
     value_face = pick(rng, FACES)
     label_face = pick(rng, FACES)
-    value_ink = _shade(rng, pick(rng, ((20, 20, 25), (15, 30, 80), (70, 20, 25))), 10)
-    label_ink = _shade(rng, band, 20)
+    value_ink = shade(rng, pick(rng, ((20, 20, 25), (15, 30, 80), (70, 20, 25))), 10)
+    label_ink = shade(rng, band, 20)
     value_px = uniform(rng, 0.05, 0.06) * h * scale
     label_px = value_px * uniform(rng, 0.62, 0.8)
     inline = chance(rng, 0.4)
@@ -107,7 +107,7 @@ def render_plain_front(identity: Identity, look_seed: int, width: int) -> CardIm
 
 def _paper(w: int, h: int, rng: np.random.Generator, band: RGB) -> Image.Image:
     """Pastel paper with a vertical gradient and faint diagonal hatching in the band's colour."""
-    top = np.array(_shade(rng, pick(rng, PAPERS), 6), np.float32)
+    top = np.array(shade(rng, pick(rng, PAPERS), 6), np.float32)
     bottom = top - uniform(rng, 0, 14)
     ramp = np.linspace(0, 1, h, dtype=np.float32)[:, None, None]
     pixels = np.repeat(top * (1 - ramp) + bottom * ramp, w, axis=1)
@@ -119,8 +119,3 @@ def _paper(w: int, h: int, rng: np.random.Generator, band: RGB) -> Image.Image:
         x0 = k * spacing - h
         draw.line([(x0, h), (x0 + h, 0)], fill=(faint[0], faint[1], faint[2]), width=1)
     return image
-
-
-def _shade(rng: np.random.Generator, colour: RGB, spread: int) -> RGB:
-    r, g, b = (int(np.clip(c + rng.integers(-spread, spread + 1), 0, 255)) for c in colour)
-    return (r, g, b)

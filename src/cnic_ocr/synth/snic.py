@@ -19,7 +19,7 @@ from cnic_ocr.synth.background import draw_star, tinted_card_background
 from cnic_ocr.synth.card import CardImage, card_height, round_corners
 from cnic_ocr.synth.faces import LATIN_FACES, Face
 from cnic_ocr.synth.identities import Identity, printed_date
-from cnic_ocr.synth.pen import RGB, Box, Pen, crest, qr_like, thumbprint
+from cnic_ocr.synth.pen import RGB, Box, Pen, crest, qr_like, shade, thumbprint
 from cnic_ocr.synth.portrait import portrait, signature
 from cnic_ocr.synth.randomness import chance, pick, stream, uniform
 
@@ -91,9 +91,9 @@ def draw_look(rng: np.random.Generator, width: int) -> Look:
         squeeze=uniform(rng, *narrow),
         label_ratio=uniform(rng, 0.58, 0.67),
         value_ink=(grey, grey + int(rng.integers(0, 10)), grey + int(rng.integers(0, 25))),
-        label_ink=_shade(rng, (70, 80, 80), 20),
-        rule_ink=_shade(rng, (120, 150, 135), 25),
-        header_ink=_shade(rng, (45, 62, 72), 15),
+        label_ink=shade(rng, (70, 80, 80), 20),
+        rule_ink=shade(rng, (120, 150, 135), 25),
+        header_ink=shade(rng, (45, 62, 72), 15),
     )
 
 
@@ -119,7 +119,7 @@ def _header(pen: Pen, look: Look) -> None:
     crest(
         pen.image,
         (look.x(0.045), look.y(0.035), look.x(0.19), look.y(0.31)),
-        _shade(rng, (40, 120, 80), 20),
+        shade(rng, (40, 120, 80), 20),
         rng,
     )
     title_face: Face = pick(rng, ("arimo", "roboto-condensed", "dejavu-sans"))
@@ -147,7 +147,7 @@ def _header(pen: Pen, look: Look) -> None:
 
 def _flag_patch(image: Image.Image, box: Box, rng: np.random.Generator) -> None:
     """The colour-shifting square: a tinted patch with a pale crescent and star, not text."""
-    colour = _shade(rng, pick(rng, PATCH_COLOURS), 20)
+    colour = shade(rng, pick(rng, PATCH_COLOURS), 20)
     draw = ImageDraw.Draw(image)
     x0, y0, x1, y1 = box
     draw.rectangle(box, fill=colour)
@@ -179,14 +179,14 @@ def _left_strip(pen: Pen, look: Look, photo: Image.Image, identity: Identity) ->
     if identity.minor_until is not None:
         pen.text(
             look.x(0.03), look.y(0.93), f"Under 18 until {printed_date(identity.minor_until)}",
-            px=look.px(0.036), face="arimo", weight=600, fill=_shade(rng, (70, 130, 90), 20), turn=90,
+            px=look.px(0.036), face="arimo", weight=600, fill=shade(rng, (70, 130, 90), 20), turn=90,
             opacity=uniform(rng, 0.7, 0.95),
         )  # fmt: skip
 
 
 def _chip(image: Image.Image, box: Box, rng: np.random.Generator) -> None:
     """A contact chip, gold (or silver under some light), with its contact pads."""
-    base = _shade(rng, (212, 176, 96), 14) if chance(rng, 0.8) else _shade(rng, (196, 200, 206), 10)
+    base = shade(rng, (212, 176, 96), 14) if chance(rng, 0.8) else shade(rng, (196, 200, 206), 10)
     line = tuple(max(0, c - 70) for c in base)
     draw = ImageDraw.Draw(image)
     x0, y0, x1, y1 = box
@@ -214,7 +214,7 @@ def _portrait_side(pen: Pen, look: Look, photo: Image.Image) -> None:
     mark_box = (round(look.x(0.735)), round(look.y(0.765)))
     mark_w, mark_h = round(0.19 * w), round(0.13 * h)
     if chance(rng, 0.3):
-        mark = thumbprint(round(mark_h * 0.9), mark_h, rng, _shade(rng, (40, 45, 70), 20))
+        mark = thumbprint(round(mark_h * 0.9), mark_h, rng, shade(rng, (40, 45, 70), 20))
         pen.image.paste(mark, (mark_box[0] + round(mark_w * uniform(rng, 0.2, 0.5)), mark_box[1]), mark)
     else:
         ink = (int(rng.integers(10, 40)), int(rng.integers(20, 50)), int(rng.integers(50, 130)))
@@ -384,8 +384,3 @@ def _machine_readable_zone(identity: Identity, rng: np.random.Generator) -> tupl
 def _check(field: str) -> str:
     values = [int(c) if c.isdigit() else 0 if c == "<" else ord(c) - 55 for c in field]
     return str(sum(v * (7, 3, 1)[i % 3] for i, v in enumerate(values)) % 10)
-
-
-def _shade(rng: np.random.Generator, colour: RGB, spread: int) -> RGB:
-    r, g, b = (int(np.clip(c + rng.integers(-spread, spread + 1), 0, 255)) for c in colour)
-    return (r, g, b)
