@@ -124,11 +124,15 @@ def timed(recognize: Recognize, data: bytes) -> tuple[dict[str, Any], float]:
 def run_synthetic(
     recognize: Recognize, n: int, seed: int, families: Iterable[str], conditions: Iterable[str]
 ) -> tuple[dict[str, Any], list[float]]:
-    """Per family and condition: a tally of the images, and a few wrong answers (by seed)."""
+    """Per family and condition: a tally of the images, and a few wrong answers (by seed).
+
+    A family's fronts over all its conditions are also tallied, as condition "all".
+    """
     report: dict[str, Any] = {}
     small: list[float] = []
     for family in families:
         report[family] = {}
+        fronts = Tally()
         for condition in conditions:
             tally = Tally()
             mistakes: list[dict[str, Any]] = []
@@ -137,10 +141,14 @@ def run_synthetic(
                 body, seconds = timed(recognize, sample.image)
                 if len(sample.image) <= SMALL_IMAGE:
                     small.append(seconds)
+                if sample.expected["status"] == "OK":
+                    fronts.add(sample.expected, body, seconds)
                 if not tally.add(sample.expected, body, seconds) and len(mistakes) < 5:
                     mistakes.append({"seed": seed + index, **_difference(sample.expected, body)})
             report[family][condition] = {**tally.summary(), "examples_of_errors": mistakes}
             print(f"  {family}/{condition}: {n} images", file=sys.stderr)
+        if fronts.images > n:  # fronts of two conditions or more
+            report[family]["all"] = fronts.summary()
     return report, small
 
 
