@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+import requests
 import responses
 
 from cnic_ocr.pipeline import handler, redrive
@@ -79,7 +80,7 @@ def test_redrive_reprocesses_dead_letters_and_empties_the_queue(
 
     assert redrive.main(["--queue-url", dead_letters, "--wait-seconds", "0"]) == 0
 
-    assert "redriven 1, failed 0, unreadable 0" in capsys.readouterr().out
+    assert "redriven 1, failed 0, unreadable 0, in flight 0" in capsys.readouterr().out
     record = aws.record("uploads/card.jpg")
     assert record is not None and record["status"] == "OK"
     assert queued(aws, dead_letters) == 0
@@ -104,6 +105,43 @@ def test_a_dead_letter_that_fails_again_stays_in_the_queue(
     assert queued(aws, dead_letters) == 2
     record = aws.record("uploads/card.jpg")
     assert record is not None and record["status"] == "ERROR"
+
+
+def test_a_failed_redrive_leaves_the_message_visible_for_the_next_run_at_once(
+    aws: AwsStack,
+    ocr_api: responses.RequestsMock,
+    invoke: Any,
+    dead_letters: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Issue 12.2: a rerun right after a failed run redrives the message instead of reporting 0."""
+    event = fail_upload(aws, ocr_api, invoke, "uploads/card.jpg")
+    aws.sqs.send_message(QueueUrl=dead_letters, MessageBody=on_failure_message(event))
+    for _ in range(4):  # OCR_API_URL=http://127.0.0.1:1
+        ocr_api.add(responses.POST, OCR_ENDPOINT, body=requests.ConnectionError("refused"))
+    assert redrive.main(["--queue-url", dead_letters, "--wait-seconds", "0"]) == 1
+    assert "redriven 0, failed 1, unreadable 0, in flight 0" in capsys.readouterr().out
+
+    ocr_api.add(responses.POST, OCR_ENDPOINT, json=OK_BODY)
+    assert redrive.main(["--queue-url", dead_letters, "--wait-seconds", "0"]) == 0
+
+    assert "redriven 1, failed 0, unreadable 0, in flight 0" in capsys.readouterr().out
+    record = aws.record("uploads/card.jpg")
+    assert record is not None and record["status"] == "OK"
+    assert queued(aws, dead_letters) == 0
+
+
+def test_messages_hidden_by_another_reader_are_reported_and_fail_the_run(
+    aws: AwsStack, dead_letters: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    aws.sqs.send_message(QueueUrl=dead_letters, MessageBody=on_failure_message({"Records": []}))
+    aws.sqs.receive_message(QueueUrl=dead_letters, VisibilityTimeout=300)  # another reader has it
+
+    assert redrive.main(["--queue-url", dead_letters, "--wait-seconds", "0"]) == 1
+
+    out, err = capsys.readouterr()
+    assert "redriven 0, failed 0, unreadable 0, in flight 1" in out
+    assert "1 message(s) in flight" in err
 
 
 def test_redriving_an_upload_that_has_since_succeeded_pays_nothing(
