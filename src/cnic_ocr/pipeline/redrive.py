@@ -104,7 +104,9 @@ def redrive(
                 payload = payload_of(message["Body"])
                 if payload is None:
                     report.unreadable += 1
-                    report.errors.append(f"message {message['MessageId']}: no S3 event inside; left in the queue")
+                    report.errors.append(
+                        f"message {message['MessageId']}: no S3 event inside; left in the queue"
+                    )
                     continue
                 try:
                     reprocess(payload)
