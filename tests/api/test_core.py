@@ -12,7 +12,7 @@ from urllib.parse import quote, urlencode
 
 import pytest
 
-from cnic_ocr.api.core import MAX_REQUEST_BODY_BYTES, ApiResponse, OcrApi, logger
+from cnic_ocr.api.core import MAX_IMAGE_REQUEST_BYTES, MAX_REQUEST_BODY_BYTES, ApiResponse, OcrApi, logger
 from cnic_ocr.contract import OcrStatus, error_body
 
 from .support import API_KEY, OK_FIELDS, OTHER_KEY, FakeRecognizer, b64, make_request, png_bytes
@@ -286,12 +286,22 @@ def test_body_over_the_cap_is_413_with_the_size_status(fake: FakeRecognizer) -> 
     assert api.handle(make_request(b"img=" + b"A" * 996)).status_code == 200
 
 
+def test_a_body_too_big_for_a_2_mib_image_is_200_invalid_size_unparsed(fake: FakeRecognizer) -> None:
+    """Issue 12.5: the contract's answer to an oversize image, not 413, up to the HTTP cap."""
+    api = OcrApi(fake, api_keys=[API_KEY], max_image_request_bytes=1000, max_body_bytes=5000)
+    response = api.handle(make_request(b"img=" + b"A" * 1000, content_type="text/plain"))
+    assert (response.status_code, body_of(response)) == (200, error_body(OcrStatus.IMAGE_INVALID_SIZE))
+    assert fake.calls == []
+    assert api.handle(make_request(b"img=" + b"A" * 4997)).status_code == 413
+
+
 def test_default_cap_holds_the_largest_legitimate_request() -> None:
     """2 MiB of '+'/'/'-free base64, percent-encoded and wrapped at 76 columns, fits under the cap."""
     encoded_len = (2 * 1024 * 1024 + 2) // 3 * 4
     wrapped = encoded_len + encoded_len // 76 * len("%0D%0A")
     percent_encoded = wrapped + encoded_len * 2 // 64 * 2  # '+' and '/' become %2B/%2F
-    assert len("img=") + percent_encoded < MAX_REQUEST_BODY_BYTES
+    assert len("img=") + percent_encoded < MAX_IMAGE_REQUEST_BYTES < MAX_REQUEST_BODY_BYTES
+    assert MAX_REQUEST_BODY_BYTES >= 10_000_000  # "at least 10 MB" answered with the contract's body
 
 
 def test_unexpected_error_is_500_inner_error_logged_with_the_request_id(

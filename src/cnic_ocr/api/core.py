@@ -41,11 +41,15 @@ logger = Logger(service="cnic-ocr-api")
 ALLOWED_METHODS = ("POST",)
 API_KEY_HEADER = "x-api-key"
 
-#: Largest request body accepted. The base64 of a 2 MiB image is 2,796,204 characters; form
-#: percent-encoding of ``+`` and ``/`` (about 6 %) and line breaks every 76 characters (about
-#: 3-8 %) bring a legitimate request to at most ~3.2 MB. Anything above 4 MiB cannot hold an
-#: image the contract accepts (short of pathological encodings) and is refused before decoding.
-MAX_REQUEST_BODY_BYTES = 4 * 1024 * 1024
+#: Largest request body that can hold an image the contract accepts. The base64 of a 2 MiB
+#: image is 2,796,204 characters; form percent-encoding of ``+`` and ``/`` (about 6 %) and line
+#: breaks every 76 characters (about 3-8 %) bring a legitimate request to at most ~3.2 MB.
+#: A larger body is answered 200 IMAGE_INVALID_SIZE without being parsed, as the commercial
+#: API answers an oversize image.
+MAX_IMAGE_REQUEST_BYTES = 4 * 1024 * 1024
+#: Largest request body read at all (API Gateway's own payload limit is 10 MB). Above it: 413,
+#: from the Content-Length, before the body is read.
+MAX_REQUEST_BODY_BYTES = 10 * 1024 * 1024
 
 FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
 JSON_MEDIA_TYPE = "application/json"
@@ -227,6 +231,7 @@ class OcrApi:
         *,
         api_keys: Sequence[str] | None,
         max_body_bytes: int = MAX_REQUEST_BODY_BYTES,
+        max_image_request_bytes: int = MAX_IMAGE_REQUEST_BYTES,
         recognition_slots: int | None = None,
         more_routes: Routes | None = None,
     ) -> None:
@@ -238,6 +243,7 @@ class OcrApi:
         self._slots = None if recognition_slots is None else threading.BoundedSemaphore(recognition_slots)
         self._max_body_bytes = max_body_bytes
         self._front = KeyedApi([self] if more_routes is None else [self, more_routes], api_keys=api_keys)
+        self._max_image_request_bytes = max_image_request_bytes
 
     def handle(self, request: ApiRequest) -> ApiResponse:
         """Answer one request; never raises (an unexpected error becomes INNER_ERROR, HTTP 500)."""
@@ -253,6 +259,9 @@ class OcrApi:
         if len(request.body) > self._max_body_bytes:
             response = http_error_response(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, request_id)
             return RouteAnswer(response, OcrStatus.IMAGE_INVALID_SIZE.value)
+        if len(request.body) > self._max_image_request_bytes:  # cannot hold a 2 MiB image: not parsed
+            body = error_body(OcrStatus.IMAGE_INVALID_SIZE)
+            return RouteAnswer(json_response(200, body, request_id), body["status"])
 
         try:
             params = parse_ocr_params(request.headers.get("content-type", ""), request.body, request.query)
