@@ -84,3 +84,21 @@ def test_bad_input_is_named_not_crashed(data: bytes, problem: IntakeProblem) -> 
 def test_format_is_sniffed_from_content_not_claims() -> None:
     assert sniff_format(encoded("PNG")) is ImageFormat.PNG
     assert sniff_format(b"BM") is None  # too short to be a bitmap
+
+
+@pytest.mark.parametrize("mode", ["RGB", "RGBA", "P", "L"])
+def test_a_large_png_is_decoded_reduced_to_about_the_working_size(mode: str) -> None:
+    """Issue 12.6: a 6300 x 6300 PNG must not reach the recognizer (and memory) at full size."""
+    rgb = Image.new("RGB", (6300, 4200), (30, 160, 90))
+    image = rgb.convert(mode, palette=Image.Palette.ADAPTIVE) if mode == "P" else rgb.convert(mode)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    decoded = decode_image(buffer.getvalue(), max_side=2000)
+    assert decoded.pixels.shape == (1400, 2100, 3)  # a whole factor (3), long side >= 2000
+    red, green, blue = image.convert("RGB").getpixel((3150, 2100))
+    assert tuple(int(v) for v in decoded.pixels[700, 1050]) == pytest.approx((blue, green, red), abs=3)
+
+
+def test_a_png_under_twice_the_working_size_is_left_alone() -> None:
+    assert decode_image(encoded("PNG", (3999, 100)), max_side=2000).pixels.shape == (100, 3999, 3)
+    assert decode_image(encoded("BMP", (4000, 90)), max_side=2000).pixels.shape == (45, 2000, 3)
