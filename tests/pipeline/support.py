@@ -14,6 +14,8 @@ from urllib.parse import quote_plus
 
 import boto3
 import numpy as np
+import requests
+import urllib3
 from PIL import Image, ImageDraw, ImageFont
 
 from cnic_ocr.contract import EXAMPLE_FIELDS, CnicFields, ErrorResponse, OcrStatus, OkResponse
@@ -21,6 +23,7 @@ from cnic_ocr.local.template import load_template
 from cnic_ocr.pipeline.domain.events import PipelineEvent
 from cnic_ocr.pipeline.domain.models import ObjectInfo
 from cnic_ocr.pipeline.domain.ports import (
+    BillableCalls,
     ObjectNotFoundError,
     OcrAnswer,
     OcrCallError,
@@ -142,6 +145,12 @@ def make_settings(**overrides: Any) -> PipelineSettings:
     return PipelineSettings(**values)
 
 
+def refused_connection() -> requests.exceptions.ConnectionError:
+    """What requests raises for a port nobody listens on (urllib3's NewConnectionError inside)."""
+    reason = urllib3.exceptions.NewConnectionError(None, "Connection refused")  # type: ignore[arg-type]
+    return requests.exceptions.ConnectionError(urllib3.exceptions.MaxRetryError(None, "/", reason))  # type: ignore[arg-type]
+
+
 @dataclass
 class FakeClock:
     epoch: float = 1_800_000_000.0
@@ -189,6 +198,8 @@ class FakeRecords:
     """Keeps the DynamoDB adapter's write condition (tested against moto separately)."""
 
     items: dict[str, ProcessingRecord] = field(default_factory=dict)
+    #: record id -> (the upload's sequencer, its billable calls)
+    billable: dict[str, tuple[str, int]] = field(default_factory=dict)
 
     def get(self, record_id: str) -> ProcessingRecord | None:
         return self.items.get(record_id)
@@ -205,8 +216,28 @@ class FakeRecords:
             or (stored.sequencer == record.sequencer and stored.status is RecordStatus.ERROR)
         ):
             self.items[record.record_id] = record
+            self.billable[record.record_id] = (record.sequencer, record.billable_calls)
             return True
         return False
+
+    def count_billable_call(self, record_id: str, sequencer: str, *, limit: int) -> tuple[bool, int]:
+        counted_for, count = self.billable.get(record_id, ("", 0))
+        if counted_for == sequencer:
+            if count >= limit:
+                return False, count
+            self.billable[record_id] = (sequencer, count + 1)
+            return True, count + 1
+        if counted_for > sequencer:
+            return False, 0
+        self.billable[record_id] = (sequencer, 1)
+        return True, 1
+
+    def uncount_billable_call(self, record_id: str, sequencer: str) -> int:
+        counted_for, count = self.billable.get(record_id, ("", 0))
+        if counted_for != sequencer:
+            return 0
+        self.billable[record_id] = (sequencer, max(0, count - 1))
+        return max(0, count - 1)
 
 
 @dataclass
@@ -224,7 +255,7 @@ class FakeOcr:
     script: list[OcrAnswer | OcrCallError] = field(default_factory=list)
     calls: list[bytes] = field(default_factory=list)
 
-    def recognize(self, image: bytes, *, deadline: float) -> OcrAnswer:
+    def recognize(self, image: bytes, *, deadline: float, budget: BillableCalls) -> OcrAnswer:
         self.calls.append(image)
         step = self.script.pop(0) if self.script else ok_answer()
         if isinstance(step, OcrCallError):

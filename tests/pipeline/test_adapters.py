@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,11 +11,14 @@ from botocore.exceptions import ClientError
 
 from cnic_ocr.errors import ConfigurationError
 from cnic_ocr.pipeline.adapters.eventbridge_publisher import EventBridgePublisher, EventPublishError
+from cnic_ocr.pipeline.adapters.ocr_http import RequestsOcrTransport
 from cnic_ocr.pipeline.adapters.s3_store import S3ObjectStore
 from cnic_ocr.pipeline.domain.events import PipelineEvent, event_for
-from cnic_ocr.pipeline.domain.ports import ObjectNotFoundError
+from cnic_ocr.pipeline.domain.ports import ObjectNotFoundError, TransportError
+from cnic_ocr.records.dynamodb import DynamoDbRecordRepository
+from cnic_ocr.records.model import ProcessingRecord, RecordStatus
 
-from .support import BUCKET, AwsStack, small_card_jpeg
+from .support import BUCKET, RECORDS_TABLE, AwsStack, small_card_jpeg
 from .test_flow import World
 
 
@@ -99,3 +103,53 @@ def test_a_named_version_is_read(aws: AwsStack) -> None:
     aws.s3.put_object(Bucket=BUCKET, Key="uploads/v.jpg", Body=b"second")
     stored = S3ObjectStore(aws.s3).fetch(BUCKET, "uploads/v.jpg", first, max_bytes=100)
     assert stored.data == b"first" and stored.info.version_id == first
+
+
+def test_the_transport_tells_a_refused_connection_from_a_read_timeout() -> None:
+    """Nothing was sent to a refused port; a silent server may have done (and billed) the work."""
+    refused = RequestsOcrTransport("http://127.0.0.1:1/v1/pk_ocr/general", connect_timeout_seconds=1)
+    with pytest.raises(TransportError) as caught:
+        refused.post_image("QUJD", "key", read_timeout_seconds=1)
+    assert caught.value.reached_provider is False
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # accepts, never answers
+        endpoint = f"http://127.0.0.1:{silent.getsockname()[1]}/v1/pk_ocr/general"
+        with pytest.raises(TransportError) as caught:
+            RequestsOcrTransport(endpoint, connect_timeout_seconds=1).post_image(
+                "QUJD", "key", read_timeout_seconds=0.3
+            )
+    assert caught.value.reached_provider is True
+    assert str(caught.value) == "timeout (ReadTimeout)"
+
+
+def test_billable_calls_are_counted_in_the_record_item(aws: AwsStack) -> None:
+    records = DynamoDbRecordRepository(aws.dynamodb, RECORDS_TABLE)
+    record_id, first, newer = f"{BUCKET}/uploads/a.jpg", "1".ljust(64, "0"), "2".ljust(64, "0")
+
+    assert records.count_billable_call(record_id, first, limit=2) == (True, 1)
+    assert records.get(record_id) is None  # only the count so far: no record yet
+    assert records.count_billable_call(record_id, first, limit=2) == (True, 2)
+    assert records.count_billable_call(record_id, first, limit=2) == (False, 2)
+    assert records.uncount_billable_call(record_id, first) == 1
+    assert records.count_billable_call(record_id, first, limit=2) == (True, 2)
+
+    error = ProcessingRecord.model_validate(
+        {
+            "record_id": record_id,
+            "bucket": BUCKET,
+            "object_key": "uploads/a.jpg",
+            "sequencer": first,
+            "status": RecordStatus.ERROR,
+            "billable_calls": 2,
+            "created_at": "2026-11-30T00:00:00Z",
+            "updated_at": "2026-11-30T00:00:00Z",
+        }
+    )
+    assert records.save(error)  # written over the count-only item, keeping the count
+    assert records.count_billable_call(record_id, first, limit=2) == (False, 2)
+    stored = records.get(record_id)
+    assert stored is not None and stored.billable_calls == 2
+
+    assert records.count_billable_call(record_id, newer, limit=2) == (True, 1)  # a new upload of the key
+    assert records.count_billable_call(record_id, first, limit=5) == (False, 0)  # the older one: no more
+    stored = records.get(record_id)
+    assert stored is not None and stored.status is RecordStatus.ERROR and stored.sequencer == first

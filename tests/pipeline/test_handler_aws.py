@@ -38,6 +38,7 @@ from .support import (
     SECRET_NAME,
     AwsStack,
     phone_photo_jpeg,
+    refused_connection,
     s3_event,
     small_card_jpeg,
     truncated_jpeg,
@@ -285,6 +286,58 @@ def test_after_exhausted_retries_lambdas_own_retry_completes_the_upload(
     done = aws.record("uploads/card.jpg")
     assert done is not None and done["status"] == "OK" and done["createdAt"] == failed["createdAt"]
     assert [e["detail-type"] for e in aws.published()] == ["CNIC Upload Error", "CNIC Upload Recognized"]
+
+
+def test_a_frozen_provider_is_called_at_most_twice_per_upload_whatever_retries(
+    aws: AwsStack, ocr_api: responses.RequestsMock, invoke: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 12.1: read timeouts may be billed; 3 invocations used to make 12 calls, now 2 in all."""
+    for _ in range(12):
+        ocr_api.add(responses.POST, OCR_ENDPOINT, body=requests.exceptions.ReadTimeout("frozen"))
+    event = aws.put_object("uploads/card.jpg", small_card_jpeg())
+    for _ in range(3):  # the invocation and Lambda's two retries
+        with pytest.raises(handler.UploadsFailedError):
+            invoke(event)
+
+    assert len(ocr_api.calls) == 2
+    record = aws.record("uploads/card.jpg")
+    assert record is not None and record["status"] == "ERROR" and record["billableCalls"] == 2
+    assert record["reason"] == "OCR not called again: 2 of 2 billable call(s) spent on this upload"
+    details = [e["detail"] for e in aws.published()]
+    assert [d["billableCalls"] for d in details] == [2, 2, 2]
+    assert "(last problem: timeout (ReadTimeout))" in details[0]["reason"]
+
+    # The operator allows one more call (the redrive reads the same settings), and it answers.
+    monkeypatch.setenv("OCR_MAX_BILLABLE_CALLS", "3")
+    handler.get_runtime.cache_clear()
+    ocr_api.replace(responses.POST, OCR_ENDPOINT, json=OK_BODY)
+    invoke(event)
+    assert len(ocr_api.calls) == 3
+    done = aws.record("uploads/card.jpg")
+    assert done is not None and done["status"] == "OK" and done["billableCalls"] == 3
+
+
+def test_refused_connections_and_503s_do_not_spend_the_budget(
+    aws: AwsStack, ocr_api: responses.RequestsMock, invoke: Invoke
+) -> None:
+    refused = refused_connection()
+    for _ in range(4):
+        ocr_api.add(responses.POST, OCR_ENDPOINT, body=refused)
+    event = aws.put_object("uploads/card.jpg", small_card_jpeg())
+    with pytest.raises(handler.UploadsFailedError):
+        invoke(event)
+    for _ in range(4):
+        ocr_api.add(responses.POST, OCR_ENDPOINT, body="unavailable", status=503)
+    with pytest.raises(handler.UploadsFailedError):
+        invoke(event)
+    failed = aws.record("uploads/card.jpg")
+    assert failed is not None and failed["billableCalls"] == 0
+
+    ok_reply(ocr_api)
+    invoke(event)
+    assert len(ocr_api.calls) == 9
+    done = aws.record("uploads/card.jpg")
+    assert done is not None and done["status"] == "OK" and done["billableCalls"] == 1
 
 
 def test_a_late_error_never_overwrites_a_final_record(aws: AwsStack) -> None:

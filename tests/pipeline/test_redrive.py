@@ -7,12 +7,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-import requests
 import responses
 
 from cnic_ocr.pipeline import handler, redrive
 
-from .support import OCR_ENDPOINT, OK_BODY, AwsStack, small_card_jpeg
+from .support import OCR_ENDPOINT, OK_BODY, AwsStack, refused_connection, small_card_jpeg
 
 
 def on_failure_message(event: dict[str, Any]) -> str:
@@ -118,7 +117,7 @@ def test_a_failed_redrive_leaves_the_message_visible_for_the_next_run_at_once(
     event = fail_upload(aws, ocr_api, invoke, "uploads/card.jpg")
     aws.sqs.send_message(QueueUrl=dead_letters, MessageBody=on_failure_message(event))
     for _ in range(4):  # OCR_API_URL=http://127.0.0.1:1
-        ocr_api.add(responses.POST, OCR_ENDPOINT, body=requests.ConnectionError("refused"))
+        ocr_api.add(responses.POST, OCR_ENDPOINT, body=refused_connection())
     assert redrive.main(["--queue-url", dead_letters, "--wait-seconds", "0"]) == 1
     assert "redriven 0, failed 1, unreadable 0, in flight 0" in capsys.readouterr().out
 

@@ -129,8 +129,9 @@ def process_upload(
     except ImageRejectedError as rejected:
         return recorder.reject(rejected.status, rejected.reason)
 
+    budget = RecordedBillableCalls(ports.records, upload, limit=settings.ocr_max_billable_calls)
     try:
-        answer = ports.ocr.recognize(prepared.data, deadline=deadline)
+        answer = ports.ocr.recognize(prepared.data, deadline=deadline, budget=budget)
     except OcrCallError as failure:
         return recorder.fail(failure, prepared)
 
@@ -143,9 +144,38 @@ def process_upload(
         fields=fields,
         provider=answer.provider,
         attempts=answer.attempts,
+        billable_calls=answer.billable_calls,
         ocr_latency_ms=answer.latency_ms,
         prepared=prepared,
     )
+
+
+class RecordedBillableCalls:
+    """The upload's budget of billable OCR calls, counted in its record (BillableCalls port).
+
+    The count lives in the records table, not in this process, so Lambda's retries and
+    redrives of the same upload see what earlier invocations spent.
+    """
+
+    def __init__(self, records: RecordRepository, upload: UploadRef, *, limit: int) -> None:
+        self._records = records
+        self._record_id = upload.record_id
+        self._sequencer = upload.order
+        self.limit = limit
+        self._count = 0
+
+    @property
+    def count(self) -> int:
+        return self._count
+
+    def reserve(self) -> bool:
+        counted, self._count = self._records.count_billable_call(
+            self._record_id, self._sequencer, limit=self.limit
+        )
+        return counted
+
+    def release(self) -> None:
+        self._count = self._records.uncount_billable_call(self._record_id, self._sequencer)
 
 
 class _Recorder:
@@ -186,6 +216,7 @@ class _Recorder:
             message=ERROR_MESSAGE,
             reason=failure.reason,
             attempts=failure.attempts,
+            billable_calls=failure.billable_calls,
             prepared=prepared,
         )
         if result.disposition is Disposition.RECORDED and result.record is not None:
@@ -201,6 +232,7 @@ class _Recorder:
         fields: CnicFields | None = None,
         provider: str | None = None,
         attempts: int = 0,
+        billable_calls: int = 0,
         ocr_latency_ms: int | None = None,
         reused_from: str | None = None,
         prepared: PreparedImage | None = None,
@@ -226,6 +258,7 @@ class _Recorder:
                 "fields": fields,
                 "provider": provider,
                 "attempts": attempts,
+                "billable_calls": billable_calls,
                 "ocr_latency_ms": ocr_latency_ms,
                 "reused_from": reused_from,
                 "created_at": self._existing.created_at if self._existing else now,
@@ -239,6 +272,7 @@ class _Recorder:
             "masked_id_number": mask_id_number(record.fields.idNumber if record.fields else None),
             "reason": record.reason,
             "attempts": record.attempts,
+            "billable_calls": record.billable_calls,
             "reused_from": mask_id_numbers_in(record.reused_from) if record.reused_from else None,
         }
         if not self._ports.records.save(record):

@@ -42,6 +42,12 @@ class PipelineSettings(BaseSettings):
     ocr_connect_timeout_seconds: PositiveSeconds = 3.05
     ocr_read_timeout_seconds: PositiveSeconds = 20.0
     ocr_max_attempts: int = Field(default=4, ge=1, le=10)
+    ocr_max_billable_calls: int = Field(
+        default=2,
+        ge=1,
+        le=10,
+        description="Possibly billed OCR calls per upload (read timeouts count), over retries and redrives",
+    )
     ocr_retry_budget_seconds: PositiveSeconds = Field(
         default=75.0, description="Wall-clock budget for all OCR attempts of one object"
     )

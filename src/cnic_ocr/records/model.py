@@ -88,6 +88,8 @@ class ProcessingRecord(BaseModel):
     fields: CnicFields | None = None
     provider: str | None = None
     attempts: int = Field(default=0, ge=0)
+    #: OCR calls of this upload that may have been billed, over every invocation and redrive.
+    billable_calls: int = Field(default=0, ge=0)
     ocr_latency_ms: int | None = None
     reused_from: str | None = None
     created_at: datetime

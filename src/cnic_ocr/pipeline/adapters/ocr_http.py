@@ -8,6 +8,7 @@ network's failures to TransportError.
 from __future__ import annotations
 
 import requests
+from urllib3.exceptions import NewConnectionError
 
 from cnic_ocr.pipeline.domain.ports import HttpAnswer, TransportError
 
@@ -29,8 +30,18 @@ class RequestsOcrTransport:
                 timeout=(self.connect_timeout_seconds, read_timeout_seconds),
                 allow_redirects=False,
             )
-        except requests.Timeout as exc:
-            raise TransportError(f"timeout ({type(exc).__name__})") from exc
+        except (requests.exceptions.ConnectTimeout, requests.exceptions.SSLError) as exc:
+            problem = f"connection failed ({type(exc).__name__})"
+            raise TransportError(problem, reached_provider=False) from exc
+        except requests.Timeout as exc:  # ReadTimeout: the request was sent; the work may be done
+            raise TransportError(f"timeout ({type(exc).__name__})", reached_provider=True) from exc
         except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
-            raise TransportError(f"connection failed ({type(exc).__name__})") from exc
+            raise TransportError(
+                f"connection failed ({type(exc).__name__})", reached_provider=not _never_connected(exc)
+            ) from exc
         return HttpAnswer(response.status_code, response.content)
+
+
+def _never_connected(exc: requests.RequestException) -> bool:
+    """Connection refused or the name not resolved: nothing was sent (urllib3's reason says so)."""
+    return bool(exc.args) and isinstance(getattr(exc.args[0], "reason", None), NewConnectionError)

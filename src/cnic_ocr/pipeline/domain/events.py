@@ -57,7 +57,17 @@ class UploadEventDetail(BaseModel):
     image_sha256: str | None = None
     masked_id_number: str | None = Field(default=None, examples=["33100-*******-4"])
     reused_from: str | None = Field(default=None, description="Record whose answer was reused (same SHA-256)")
-    attempts: int = Field(ge=0, description="OCR calls made for this upload")
+    attempts: int = Field(
+        ge=0, description="OCR calls made for this upload by the invocation that recorded it"
+    )
+    billable_calls: int = Field(
+        default=0,
+        ge=0,
+        description=(
+            "OCR calls of this upload that may have been billed (answered OK/FAIL, timed out after"
+            " sending, ...), over every invocation and redrive; at most OCR_MAX_BILLABLE_CALLS"
+        ),
+    )
     ocr_latency_ms: int | None = None
     occurred_at: datetime
     fields: CnicFields | None = Field(default=None, description="Only with INCLUDE_PII_IN_EVENTS=true")
@@ -93,6 +103,7 @@ def event_for(record: ProcessingRecord, *, source: str, include_pii: bool) -> Pi
         masked_id_number=mask_id_number(id_number),
         reused_from=record.reused_from,
         attempts=record.attempts,
+        billable_calls=record.billable_calls,
         ocr_latency_ms=record.ocr_latency_ms,
         occurred_at=record.updated_at,
         fields=record.fields if include_pii else None,

@@ -4,6 +4,11 @@ OK, FAIL (billed) and INVALID_* (the input is wrong) are final and never retried
 HTTP 5xx/429, timeouts and connection errors are retried with exponential backoff and full
 jitter, within both an attempt limit and a wall-clock budget that ends before the Lambda
 timeout. A 401/403 re-reads the key once (it may have been rotated) and tries again at once.
+
+Retrying is also what can bill one card many times: a read timeout does not mean the provider
+did not do (and bill) the work. So every call is counted in the upload's durable budget of
+billable calls *before* it is made, and uncounted only when its answer proves it free (see
+:func:`read_answer`); no call is made once the budget is spent, whichever invocation asks.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from cnic_ocr.clock import Clock
 from cnic_ocr.contract import ErrorResponse, OcrResponse, OcrStatus, OkResponse
 from cnic_ocr.pipeline.domain.ports import (
     ApiKeySource,
+    BillableCalls,
     HttpAnswer,
     OcrAnswer,
     OcrCallError,
@@ -56,22 +62,30 @@ class _Verdict(Enum):
     BROKEN = auto()
 
 
+#: Answers that show the provider did no billable work: refusals, throttling, its own failure.
+#: 502 and 504 are not among them: a gateway that gave up waiting says nothing about the work.
+_FREE_HTTP_CODES = frozenset({401, 403, 429, 500, 503})
+
+
 @dataclass(frozen=True, slots=True)
 class _Reading:
     verdict: _Verdict
     problem: str = ""
     response: OkResponse | ErrorResponse | None = None
+    #: Whether the call may have been billed (the contract bills OK and FAIL only).
+    billable: bool = True
 
 
 def read_answer(answer: HttpAnswer) -> _Reading:
-    """Classifies one HTTP answer against the contract."""
+    """Classifies one HTTP answer against the contract, and says whether it may have been billed."""
     code = answer.status_code
+    free = code in _FREE_HTTP_CODES
     if code in (401, 403):
-        return _Reading(_Verdict.KEY_REFUSED, f"HTTP {code}: API key refused")
+        return _Reading(_Verdict.KEY_REFUSED, f"HTTP {code}: API key refused", billable=False)
     if code == 429:
-        return _Reading(_Verdict.RETRY, "HTTP 429: throttled")
+        return _Reading(_Verdict.RETRY, "HTTP 429: throttled", billable=False)
     if code >= 500:
-        return _Reading(_Verdict.RETRY, f"HTTP {code}")
+        return _Reading(_Verdict.RETRY, f"HTTP {code}", billable=not free)
     try:
         response = _RESPONSE.validate_python(json.loads(answer.body))
     except (ValueError, ValidationError) as exc:
@@ -81,8 +95,9 @@ def read_answer(answer: HttpAnswer) -> _Reading:
             _Verdict.BROKEN, f"HTTP {code} with a malformed answer ({kind}, {len(answer.body)} bytes)"
         )
     if response.status is OcrStatus.INNER_ERROR:
-        return _Reading(_Verdict.RETRY, f"HTTP {code}: INNER_ERROR")
-    return _Reading(_Verdict.FINAL, response=response)
+        return _Reading(_Verdict.RETRY, f"HTTP {code}: INNER_ERROR", billable=False)
+    billed = response.status in (OcrStatus.OK, OcrStatus.FAIL)
+    return _Reading(_Verdict.FINAL, response=response, billable=billed)
 
 
 class RetryingOcrClient:
@@ -105,7 +120,7 @@ class RetryingOcrClient:
         self._provider = provider
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not cryptography
 
-    def recognize(self, image: bytes, *, deadline: float) -> OcrAnswer:
+    def recognize(self, image: bytes, *, deadline: float, budget: BillableCalls) -> OcrAnswer:
         image_b64 = base64.b64encode(image).decode("ascii")
         stop_at = min(deadline, self._clock.monotonic() + self._policy.budget_seconds)
         api_key = self._keys.get()
@@ -113,11 +128,19 @@ class RetryingOcrClient:
         retries = 0
         key_refreshed = False
         problem = "no attempt fitted in the time left"
+
+        def give_up(reason: str) -> OcrCallError:
+            return OcrCallError(reason, attempts=attempts, billable_calls=budget.count)
+
         while True:
             read_timeout = self._read_timeout_until(stop_at)
             if read_timeout is None:
-                raise OcrCallError(
-                    f"OCR time budget exhausted after {attempts} attempt(s): {problem}", attempts=attempts
+                raise give_up(f"OCR time budget exhausted after {attempts} attempt(s): {problem}")
+            if not budget.reserve():
+                last = f" (last problem: {problem})" if attempts else ""
+                raise give_up(
+                    f"OCR not called again: {budget.count} of {budget.limit} billable call(s)"
+                    f" spent on this upload{last}"
                 )
             attempts += 1
             started = self._clock.monotonic()
@@ -126,19 +149,19 @@ class RetryingOcrClient:
                     self._transport.post_image(image_b64, api_key, read_timeout_seconds=read_timeout)
                 )
             except TransportError as exc:
-                reading = _Reading(_Verdict.RETRY, str(exc))
+                reading = _Reading(_Verdict.RETRY, str(exc), billable=exc.reached_provider)
             latency_ms = round((self._clock.monotonic() - started) * 1000)
+            if not reading.billable:
+                budget.release()
 
             if reading.verdict is _Verdict.FINAL:
                 assert reading.response is not None
-                return OcrAnswer(reading.response, self._provider, attempts, latency_ms)
+                return OcrAnswer(reading.response, self._provider, attempts, latency_ms, budget.count)
             if reading.verdict is _Verdict.BROKEN:
-                raise OcrCallError(reading.problem, attempts=attempts)
+                raise give_up(reading.problem)
             if reading.verdict is _Verdict.KEY_REFUSED:
                 if key_refreshed:
-                    raise OcrCallError(
-                        f"{reading.problem} even after re-reading the secret", attempts=attempts
-                    )
+                    raise give_up(f"{reading.problem} even after re-reading the secret")
                 logger.warning(
                     "OCR API refused the key; re-reading the secret once", extra={"attempt": attempts}
                 )
@@ -148,18 +171,19 @@ class RetryingOcrClient:
 
             problem = reading.problem
             if attempts >= self._policy.max_attempts:
-                raise OcrCallError(
-                    f"OCR retries exhausted after {attempts} attempt(s): {problem}", attempts=attempts
-                )
+                raise give_up(f"OCR retries exhausted after {attempts} attempt(s): {problem}")
             delay = self._policy.backoff(retries, self._rng)
             retries += 1
             if self._read_timeout_until(stop_at - delay) is None:
-                raise OcrCallError(
-                    f"OCR time budget exhausted after {attempts} attempt(s): {problem}", attempts=attempts
-                )
+                raise give_up(f"OCR time budget exhausted after {attempts} attempt(s): {problem}")
             logger.warning(
                 "OCR attempt failed; retrying",
-                extra={"attempt": attempts, "problem": problem, "backoff_seconds": round(delay, 3)},
+                extra={
+                    "attempt": attempts,
+                    "problem": problem,
+                    "backoff_seconds": round(delay, 3),
+                    "billable_calls": budget.count,
+                },
             )
             self._clock.sleep(delay)
 

@@ -45,6 +45,17 @@ class RecordRepository(Protocol):
         """
         ...
 
+    def count_billable_call(self, record_id: str, sequencer: str, *, limit: int) -> tuple[bool, int]:
+        """Durably counts one more possibly billed OCR call for the upload ``sequencer`` of the record.
+
+        Refused when ``limit`` calls are counted already. Returns (counted, the count now).
+        """
+        ...
+
+    def uncount_billable_call(self, record_id: str, sequencer: str) -> int:
+        """Takes back the last count (the call's answer shows it was not billed); the count now."""
+        ...
+
 
 class EventPublisher(Protocol):
     def publish(self, events: list[PipelineEvent]) -> None: ...
@@ -59,7 +70,16 @@ class HttpAnswer:
 
 
 class TransportError(Exception):
-    """No HTTP answer: connect/read timeout or a connection failure (always worth a retry)."""
+    """No HTTP answer: connect/read timeout or a connection failure (always worth a retry).
+
+    ``reached_provider`` is False only when the request provably never left (connection
+    refused, connect timeout, name or TLS failure); after a read timeout or a dropped
+    connection the provider may have done, and billed, the work.
+    """
+
+    def __init__(self, reason: str, *, reached_provider: bool) -> None:
+        super().__init__(reason)
+        self.reached_provider = reached_provider
 
 
 class OcrTransport(Protocol):
@@ -68,6 +88,25 @@ class OcrTransport(Protocol):
 
     def post_image(self, image_b64: str, api_key: str, *, read_timeout_seconds: float) -> HttpAnswer:
         """POSTs ``img=<base64>`` form-urlencoded with ``X-API-Key``; raises TransportError."""
+        ...
+
+
+class BillableCalls(Protocol):
+    """One upload's budget of OCR calls that may be billed, kept across invocations and redrives."""
+
+    limit: int
+
+    @property
+    def count(self) -> int:
+        """Calls counted so far (including earlier invocations of the same upload)."""
+        ...
+
+    def reserve(self) -> bool:
+        """Counts the next call before it is made; False (and nothing counted) when the budget is spent."""
+        ...
+
+    def release(self) -> None:
+        """Uncounts the call just reserved: its answer shows it was not billed."""
         ...
 
 
@@ -85,21 +124,25 @@ class OcrAnswer:
     provider: str
     attempts: int
     latency_ms: int
+    #: Calls of this upload that may have been billed, this answer's included, all invocations.
+    billable_calls: int = 0
 
 
 class OcrCallError(Exception):
-    """No final answer: retries exhausted, key refused, or an answer outside the contract."""
+    """No final answer: retries exhausted, key refused, budget spent, or an answer outside the contract."""
 
-    def __init__(self, reason: str, *, attempts: int) -> None:
+    def __init__(self, reason: str, *, attempts: int, billable_calls: int = 0) -> None:
         super().__init__(reason)
         self.reason = reason
         self.attempts = attempts
+        self.billable_calls = billable_calls
 
 
 class OcrClient(Protocol):
-    def recognize(self, image: bytes, *, deadline: float) -> OcrAnswer:
+    def recognize(self, image: bytes, *, deadline: float, budget: BillableCalls) -> OcrAnswer:
         """One final answer for ``image`` before ``deadline`` (a Clock.monotonic() value).
 
-        Raises OcrCallError when there is none.
+        Every call that may be billed is counted in ``budget`` before it is made, and none is
+        made once it is spent. Raises OcrCallError when there is no final answer.
         """
         ...
