@@ -1,6 +1,6 @@
 """Renders of the smart card (SNIC): the front with its fields, the back, and a blank card.
 
-Layout in fractions of the card (``shared/spec/cnic-facts.md``): header across the top, emblem,
+Layout in fractions of the card (``docs/cnic-facts.md``): header across the top, emblem,
 chip and ghost portrait on the left, labels and values in the centre column (x ≈ 0.25-0.68),
 portrait and signature on the right. Sizes, positions, colours and the background vary per
 look seed so that a recognizer cannot learn exact pixels.

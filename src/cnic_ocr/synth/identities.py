@@ -2,7 +2,7 @@
 
 Nobody real: names are drawn word by word from common given and family names, the identity
 number's district code and family number are random within the card's format, and dates
-are drawn so that birth < issue < expiry (see ``shared/spec/cnic-facts.md``).
+are drawn so that birth < issue < expiry (see ``docs/cnic-facts.md``).
 """
 
 from __future__ import annotations

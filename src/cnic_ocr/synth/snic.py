@@ -1,6 +1,6 @@
 """The smart card (SNIC) as real cards show it: front (family ``snic``) and back (a negative).
 
-Drawn from ``shared/spec/cnic-facts.md`` and from looking at real cards, not from the
+Drawn from ``docs/cnic-facts.md`` and from looking at real cards, not from the
 recognizer: crest top left, PAKISTAN with "National Identity Card" on the same line, a
 colour-shifting flag patch top right, chip and ghost portrait on the left, the name fields with
 their Urdu line right-aligned under each, a ruled grid of six cells, a greyscale portrait and a
