@@ -17,11 +17,12 @@ DEFAULT_UPLOAD_PREFIX = "uploads/"
 MAX_OBJECT_BYTES = 25 * 1024 * 1024
 
 
-def _relative_prefix(value: str) -> str:
+def relative_prefix(value: str) -> str:
+    """``value``, checked to be relative as S3 keys are (raises ValueError otherwise)."""
     if value.startswith("/"):
-        raise ValueError("upload_prefix is an S3 key prefix and never starts with '/'")
+        raise ValueError("the upload prefix is an S3 key prefix and never starts with '/'")
     return value
 
 
-#: An S3 key prefix: relative, as S3 keys are.
-S3KeyPrefix = Annotated[str, AfterValidator(_relative_prefix)]
+#: An S3 key prefix in a settings model.
+S3KeyPrefix = Annotated[str, AfterValidator(relative_prefix)]

@@ -45,7 +45,7 @@ from cnic_ocr.api.core import (
 from cnic_ocr.clock import Clock
 from cnic_ocr.contract import MSG_NOT_IDENTITY_CARD, OcrStatus, error_body, ok_body
 from cnic_ocr.records.model import ProcessingRecord, RecordStatus
-from cnic_ocr.upload_bucket import DEFAULT_UPLOAD_PREFIX
+from cnic_ocr.upload_bucket import DEFAULT_UPLOAD_PREFIX, relative_prefix
 
 UPLOADS_PATH = "/v1/uploads"
 _UPLOAD_PATH = re.compile(r"/v1/uploads/(?P<upload_id>[^/]+)")
@@ -137,8 +137,7 @@ class SlotSettings:
             raise ValueError("slot_seconds must be at least 1")
         if self.max_bytes < MIN_UPLOAD_BYTES:
             raise ValueError(f"max_bytes must be at least {MIN_UPLOAD_BYTES}")
-        if self.prefix.startswith("/"):
-            raise ValueError("prefix is an S3 key prefix and never starts with '/'")
+        relative_prefix(self.prefix)
 
 
 class UploadIdSigner:
