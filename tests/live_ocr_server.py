@@ -43,9 +43,15 @@ class LiveServer:
     def logs(self) -> list[dict[str, Any]]:
         return [json.loads(line) for line in list(self.lines) if line.startswith("{")]
 
-    def answered(self) -> list[dict[str, Any]]:
-        """The server's "request answered" log lines so far."""
-        return [log for log in self.logs() if log.get("message") == "request answered"]
+    def answered(self, *, at_least: int = 0, timeout: float = 10.0) -> list[dict[str, Any]]:
+        """The server's "request answered" log lines, once there are ``at_least`` of them (a thread
+        reads them from the server's output, a moment after the answer), or after ``timeout``."""
+        deadline = time.monotonic() + timeout
+        while True:
+            answered = [log for log in self.logs() if log.get("message") == "request answered"]
+            if len(answered) >= at_least or time.monotonic() > deadline:
+                return answered
+            time.sleep(0.05)
 
 
 def start_server(api_keys: Sequence[str], *, timeout: float = 60.0) -> LiveServer:
