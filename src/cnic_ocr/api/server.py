@@ -180,6 +180,8 @@ class _KeyCheckingParser(HTTPRequestParser):
             if refusable and not key_accepted(self.accepted_keys, presented):
                 self.error = _ForbiddenError("X-API-Key missing or not accepted")
                 self.completed = True
+            if self.error is not None:  # refused from the headers: no "100 Continue" invites the body
+                self.expect_continue = False
         return consumed
 
 
