@@ -21,6 +21,12 @@ def _parser() -> argparse.ArgumentParser:
     recognize = commands.add_parser("recognize", help="print one JSON line per image file")
     recognize.add_argument("files", nargs="+", metavar="FILE")
     recognize.add_argument("--details", action="store_true", help="add confidences, checks and timings")
+    recognize.add_argument(
+        "--annotate",
+        type=Path,
+        metavar="DIR",
+        help="write DIR/<file>.png per image: the lines read, the labels and each field's box drawn",
+    )
 
     serve = commands.add_parser("serve", help="serve POST /v1/pk_ocr/general")
     serve.add_argument("--host", default="127.0.0.1")
@@ -36,7 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _recognize(files: Sequence[str], details: bool) -> int:
+def _recognize(files: Sequence[str], details: bool, annotate: Path | None) -> int:
     from cnic_ocr.recognizer import get_recognizer
 
     recognizer = get_recognizer()
@@ -50,7 +56,15 @@ def _recognize(files: Sequence[str], details: bool) -> int:
             unreadable += 1
             line: dict[str, object] = {"file": name, "error": f"cannot read: {exc.strerror}"}
         else:
-            line = {"file": name, "response": recognizer.recognize(data, details=details)}
+            body, picture = recognizer.recognize_and_picture(
+                data, details=details, picture=annotate is not None
+            )
+            line = {"file": name, "response": body}
+            if annotate is not None and picture is not None:
+                annotate.mkdir(parents=True, exist_ok=True)
+                target = annotate / f"{Path(name).name}.png"
+                target.write_bytes(picture)
+                line["annotated"] = str(target)
         print(json.dumps(line, ensure_ascii=False), flush=True)
     return 2 if unreadable else 0
 
@@ -82,7 +96,7 @@ def _serve(host: str, port: int, key_file: Path | None, uploads: bool) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "recognize":
-        return _recognize(args.files, args.details)
+        return _recognize(args.files, args.details, args.annotate)
     return _serve(args.host, args.port, args.api_key_file, args.uploads)
 
 

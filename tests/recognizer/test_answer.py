@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from cnic_ocr.recognizer.fields import Extraction, FieldReading, OcrLine
-from cnic_ocr.recognizer.layout import Label
+from cnic_ocr.recognizer.labels import Label
 from cnic_ocr.recognizer.service import Recognizer
 
 TRUTH = {

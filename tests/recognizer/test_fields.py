@@ -5,7 +5,7 @@ from dataclasses import replace
 import pytest
 
 from cnic_ocr.recognizer.fields import OcrLine, extract, match_label
-from cnic_ocr.recognizer.layout import Label
+from cnic_ocr.recognizer.labels import Label
 
 
 def line(text: str, x: float, y: float, w: float = 0.15, h: float = 0.04, score: float = 0.98) -> OcrLine:

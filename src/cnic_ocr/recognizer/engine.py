@@ -30,11 +30,8 @@ import numpy as np
 from numpy.typing import NDArray
 from rapidocr import RapidOCR
 
-#: Detection input is scaled so its longer side is at most this many pixels (cost grows with
-#: area): on a rectified card, text lines are then 8-16 px tall.
-CARD_DET_SIDE = 512
-#: For a whole photo whose card outline was not found, where the card may be small.
-SCENE_DET_SIDE = 800
+#: The caller scales detection's input (cost grows with area); this only caps it.
+MAX_DET_SIDE = 2048
 #: Crops thinner than this hold no readable text (and would divide by zero in the recognizer).
 MIN_CROP_SIDE = 4
 
@@ -55,6 +52,8 @@ class ReadText:
     caseless: float = 0.0  # mean character confidence when letter case is not told apart
     rivals: tuple[tuple[str, float], ...] = ()  # per character: the model's best other character
     end: float = 0.0  # where the last character ends, as a share of the crop's width
+    confidences: tuple[float, ...] = ()  # per character
+    positions: tuple[float, ...] = ()  # per character: its middle, as a share of the crop's width
 
 
 @dataclass(frozen=True)
@@ -91,7 +90,7 @@ class OcrEngine:
         started = time.perf_counter()
         params: dict[str, object] = {
             "Global.log_level": "error",
-            "Det.limit_side_len": CARD_DET_SIDE,
+            "Det.limit_side_len": MAX_DET_SIDE,
             "Det.limit_type": "max",
             "Det.box_thresh": 0.5,
             # One line per batch: padding a batch to its widest line costs more than it saves,
@@ -103,8 +102,6 @@ class OcrEngine:
         ocr = RapidOCR(params=params)
         # rapidocr 3.10 builds each stage on first use; build them now, at cold start.
         self._det = ocr._load_det_model()  # type: ignore[no-untyped-call]
-        scene = RapidOCR(params={**params, "Det.limit_side_len": SCENE_DET_SIDE})
-        self._scene_det = scene._load_det_model()  # type: ignore[no-untyped-call]
         self._cls = ocr._load_cls_model()  # type: ignore[no-untyped-call]
         single_threaded = RapidOCR(params={**params, "EngineConfig.onnxruntime.intra_op_num_threads": 1})
         self._rec = single_threaded._load_rec_model()  # type: ignore[no-untyped-call]
@@ -115,8 +112,8 @@ class OcrEngine:
         self._rec_pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="ocr-rec")
         self.load_seconds = time.perf_counter() - started
 
-    def detect(self, image: NDArray[np.uint8], *, whole_scene: bool = False) -> list[TextBox]:
-        result = (self._scene_det if whole_scene else self._det)(image)
+    def detect(self, image: NDArray[np.uint8]) -> list[TextBox]:
+        result = self._det(image)
         if result.boxes is None:
             return []
         return [
@@ -177,6 +174,8 @@ class OcrEngine:
             rivals=tuple(rivals),
             # The model sees the crop left-aligned in an input at least ``ratio`` wide.
             end=float((steps[-1] + 1) / len(best) * ratio / aspect),
+            confidences=tuple(confidences),
+            positions=tuple(float((step + 0.5) / len(best) * ratio / aspect) for step in steps),
         )
 
     def _as_ascii(self, index: int) -> str:

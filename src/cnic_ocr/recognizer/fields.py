@@ -1,8 +1,11 @@
-"""From OCR lines with geometry (in the upright, rectified card's frame) to the eight fields.
+"""From the lines read on a card (text and box in the upright view) to the eight fields.
 
-Labels printed on the card are the anchors: each value is the line under its label, in the
-label's column. Values are then checked against the card's rules; nothing is guessed: a field
-that cannot be read with confidence is missing, and the caller turns that into a FAIL.
+Nothing here knows where one drawing of the card puts things. Each value is found from what
+was read: under its label when the label was read; otherwise by its own shape (the number's
+pattern, the dates) and the card's rules (birth < issue < expiry), and by geometry relative to
+other values, measured in the height of the card's own value lines (names are the Latin lines
+above the grid, in the number's column; the gender letter stands above the number). A field
+that cannot be found is left out, and the caller answers FAIL: nothing is guessed.
 """
 
 from __future__ import annotations
@@ -12,12 +15,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from difflib import SequenceMatcher
+from itertools import combinations
 
 from cnic_ocr.recognizer import rules
-from cnic_ocr.recognizer.layout import LABEL_ANCHORS, LABEL_TEXTS, Label
-
-#: Words that mark the front of a CNIC (header and labels), used to tell cards from other images.
-FRONT_MARKERS = ("pakistan", "nationalidentitycard", "islamicrepublic")
+from cnic_ocr.recognizer.labels import LABEL_TEXTS, OTHER_DOCUMENT_TITLES, PRINTED_PHRASES, Label, squash
 
 GENDERS = frozenset({"M", "F", "X"})
 DATE_FORMAT = "%Y%m%d"
@@ -29,7 +30,7 @@ NAME_PARTICLES = frozenset({"ul", "ud", "ur", "un", "us", "e", "bin", "binte", "
 #: Lower-case letters drawn like their capitals, only smaller: alone, the case cannot be seen.
 CAPITAL_SHAPED = frozenset("cjkopsuvwxz")
 #: A value is trusted when its characters' mean confidence and its least sure character's reach
-#: these (chosen on synthetic phone photos: lower lets misreads through, higher FAILs good reads).
+#: these (lower lets misreads through, higher FAILs good reads).
 MIN_MEAN_CONFIDENCE = 0.90
 MIN_CHAR_CONFIDENCE = 0.40
 #: ...and no single character's second choice, that would make another valid value, reaches
@@ -38,18 +39,32 @@ MAX_RIVAL_PROBABILITY = 0.15
 #: A rival that the card's other name echoes (it turns a word into one of that name's words)
 #: is a doubt from this probability on.
 ECHOED_RIVAL_FLOOR = 0.03
-#: A value's centre lies about 0.05 of the card's height under its label's; the line beside
-#: a label, about 0. "Under" asks for a third of that, whatever the height of the boxes.
-MIN_VALUE_DROP = 0.02
-#: A line within this distance of a missing label's place that reads at least this much like
-#: the label (a SequenceMatcher ratio; "tame" vs "name" is 0.75) is that label misread.
-LABEL_PLACE_TOLERANCE = 0.03
+#: A label's letters must match its text this well (a SequenceMatcher ratio); short labels
+#: ("name") more strictly, since a short word matches many.
+LABEL_RATIO = 0.8
+SHORT_LABEL_RATIO = 0.9
+#: A line that reads this much like a label (a SequenceMatcher ratio) is not a name.
 MISREAD_LABEL_RATIO = 0.6
+#: A value lies under its label when its middle is this many value heights lower...
+UNDER_LABEL = (0.3, 3.2)
+#: A value right under its label (the next line down) is at most this many heights lower.
+RIGHT_UNDER_LABEL = 1.6
+#: A value printed after its label on the label's line: middles this close (in value heights),
+#: and at most this far right of the label's end.
+BESIDE_LABEL = (0.3, 1.0)
+#: ...and its left end is within this many value heights of the label's (or they overlap).
+SAME_COLUMN = 1.5
+#: The gender letter stands over the number, at most this many value heights higher.
+GENDER_ABOVE_NUMBER = (0.5, 4.5)
+#: Two values are on one row when their middles differ by less than this many heights.
+SAME_ROW = 0.7
+#: Names are printed in the number's column: their left ends within this many heights of it.
+NAME_COLUMN = 3.0
 
 
 @dataclass(frozen=True)
 class OcrLine:
-    """A recognised line; ``box`` is (x0, y0, x1, y1) as shares of the card's width and height."""
+    """A recognised line; ``box`` is (x0, y0, x1, y1) in the upright view's pixels."""
 
     text: str
     score: float  # mean character confidence
@@ -57,6 +72,8 @@ class OcrLine:
     weakest: float = 1.0  # lowest confidence of a character other than a space
     caseless: float = 0.0  # mean confidence when letter case is not told apart (never below score)
     rivals: tuple[tuple[str, float], ...] = ()  # per character: the model's best other choice
+    confidences: tuple[float, ...] = ()  # per character
+    xs: tuple[float, ...] = ()  # per character: the x of its middle
 
     @property
     def height(self) -> float:
@@ -66,101 +83,206 @@ class OcrLine:
     def centre(self) -> tuple[float, float]:
         return (self.box[0] + self.box[2]) / 2, (self.box[1] + self.box[3]) / 2
 
+    def part(self, start: int, end: int) -> OcrLine:
+        """Characters ``start:end`` of the line, with their share of its box."""
+        while start < end and self.text[start] == " ":
+            start += 1
+        while end > start and self.text[end - 1] == " ":
+            end -= 1
+        if (start, end) == (0, len(self.text)):
+            return self
+        x0, y0, x1, y1 = self.box
+        if len(self.xs) == len(self.text) and end > start:
+            pitch = (self.xs[-1] - self.xs[0]) / max(len(self.xs) - 1, 1)
+            left, right = self.xs[start] - pitch / 2, self.xs[end - 1] + pitch / 2
+        else:
+            length = max(len(self.text), 1)
+            left, right = x0 + (x1 - x0) * start / length, x0 + (x1 - x0) * end / length
+        chars = self.confidences[start:end]
+        text = self.text[start:end]
+        if len(chars) != len(text):  # no per-character confidences: the line's own
+            score, weakest = self.score, self.weakest
+        else:
+            score = sum(chars) / len(chars)
+            weakest = min((c for ch, c in zip(text, chars, strict=True) if ch != " "), default=score)
+        return OcrLine(
+            text,
+            score,
+            (left, y0, right, y1),
+            weakest,
+            score,
+            self.rivals[start:end],
+            chars,
+            self.xs[start:end],
+        )
+
+    def split_at(self, x: float, reach: float) -> tuple[OcrLine, OcrLine] | None:
+        """The characters left and right of ``x``, when both sides hold some.
+
+        A space within ``reach`` of ``x`` is where the split falls; a number or a date is
+        never cut in two.
+        """
+        if len(self.xs) != len(self.text):
+            return None
+        spaces = [i for i, ch in enumerate(self.text) if ch == " " and abs(self.xs[i] - x) < reach]
+        if spaces:
+            index = min(spaces, key=lambda i: abs(self.xs[i] - x))
+        else:
+            index = next((i for i, middle in enumerate(self.xs) if middle > x), len(self.xs))
+        for pattern in (rules.NUMBER_PATTERN, rules.DATE_PATTERN):
+            for match in pattern.finditer(self.text):
+                if match.start() < index < match.end():
+                    return None
+        left, right = self.part(0, index), self.part(index, len(self.text))
+        if not left.text.strip() or not right.text.strip():
+            return None
+        return left, right
+
 
 @dataclass
 class FieldReading:
     value: str
     score: float
-    source: str  # "label" under its label, "prior" under where it should be, "pattern" by shape
+    source: str  # "label" under its label, "rules" by the card's rules, "position" by its neighbours
     weakest: float = 1.0
     rival: float = 0.0  # probability of the strongest one-character misread giving another value
     echoed_rival: float = 0.0  # ...of one that makes a name word one of the other name's words
+    box: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
 
 
 @dataclass
 class Extraction:
     fields: dict[str, FieldReading] = field(default_factory=dict)
     labels: dict[Label, OcrLine] = field(default_factory=dict)
-    front_markers: frozenset[str] = frozenset()
+    #: Fixed phrases of the front that were read (its title among them).
+    phrases: frozenset[str] = frozenset()
     parsed_dates: dict[str, date] = field(default_factory=dict)
     lifetime: bool = False
+    #: Every identity number and calendar date read anywhere, fields or not.
+    numbers: int = 0
+    dates: int = 0
+    #: A birth date printed as a year only (some cards print no day and month).
+    birth_year_only: bool = False
+    #: The height of the card's value lines, the unit of every distance here (view pixels).
+    unit: float = 0.0
+    #: A line names another document ("PASSPORT", "DRIVING LICENCE").
+    other_document: bool = False
 
 
-def squash(text: str) -> str:
-    return re.sub(r"[^a-z]", "", text.lower())
+# --- labels -------------------------------------------------------------------------------
+
+
+def _label_hits(line: OcrLine) -> list[tuple[Label, int, int]]:
+    """The labels printed in ``line`` as (label, first character, end), longest matches first.
+
+    One detected line can hold two labels ("Gender Country of Stay"), or a label and its value.
+    """
+    words = [(m.start(), m.end()) for m in re.finditer(r"\S+", line.text)]
+    candidates: list[tuple[float, Label, int, int]] = []
+    for first in range(len(words)):
+        for last in range(first, min(first + 4, len(words))):
+            start, end = words[first][0], words[last][1]
+            letters = squash(line.text[start:end])
+            if not letters or len(letters) > 16:
+                continue
+            for label, texts in LABEL_TEXTS.items():
+                for text in texts:
+                    ratio = SequenceMatcher(None, letters, text).ratio()
+                    if ratio >= (SHORT_LABEL_RATIO if len(text) <= 6 else LABEL_RATIO):
+                        candidates.append((ratio * len(text), label, start, end))
+    hits: list[tuple[Label, int, int]] = []
+    for _, label, start, end in sorted(candidates, key=lambda c: -c[0]):
+        if all(end <= s or start >= e for _, s, e in hits) and all(label != h[0] for h in hits):
+            hits.append((label, start, end))
+    return hits
 
 
 def match_label(line: OcrLine) -> Label | None:
-    """The label a line is, by fuzzy match on its letters (labels are short and distinct)."""
-    letters = squash(line.text)
-    if not letters or len(letters) > 20:
-        return None
-    best: tuple[float, Label | None] = (0.0, None)
-    for label, text in LABEL_TEXTS.items():
-        ratio = SequenceMatcher(None, letters, text).ratio()
-        if ratio > best[0]:
-            best = (ratio, label)
-    threshold = 0.9 if len(letters) <= 6 else 0.8
-    return best[1] if best[0] >= threshold else None
+    """The label a whole line is, if it is one and nothing else."""
+    hits = _label_hits(line)
+    if len(hits) == 1 and not squash(line.text[: hits[0][1]] + line.text[hits[0][2] :]):
+        return hits[0][0]
+    return None
 
 
-def find_labels(lines: list[OcrLine]) -> dict[Label, OcrLine]:
-    """The printed labels among ``lines`` (the most confident reading of each)."""
+def split_labels(lines: list[OcrLine]) -> tuple[dict[Label, OcrLine], list[OcrLine]]:
+    """The labels read (the most confident of each) and the parts of lines that are not labels."""
     labels: dict[Label, OcrLine] = {}
+    values: list[OcrLine] = []
     for line in lines:
-        label = match_label(line)
-        if label is not None and (label not in labels or line.score > labels[label].score):
-            labels[label] = line
-    return labels
+        cursor = 0
+        for label, start, end in sorted(_label_hits(line), key=lambda hit: hit[1]):
+            piece = line.part(start, end)
+            if label not in labels or piece.score > labels[label].score:
+                labels[label] = piece
+            if squash(line.text[cursor:start]) or any(ch.isdigit() for ch in line.text[cursor:start]):
+                values.append(line.part(cursor, start))
+            cursor = end
+        rest = line.text[cursor:]
+        if any(ch.isalnum() for ch in rest):
+            values.append(line.part(cursor, len(line.text)))
+    return labels, values
 
 
-def _misread_labels(lines: list[OcrLine], labels: dict[Label, OcrLine]) -> list[OcrLine]:
-    """Lines where the layout prints a label that was not found, reading nearly like it.
-
-    "Tame" at the place of "Name" is that label misread, not the value under it.
-    """
-    found = []
-    for label, (x, y) in LABEL_ANCHORS.items():
-        if label in labels:
-            continue
-        for line in lines:
-            if max(abs(line.box[0] - x), abs(line.centre[1] - y)) >= LABEL_PLACE_TOLERANCE:
-                continue
-            if SequenceMatcher(None, squash(line.text), LABEL_TEXTS[label]).ratio() >= MISREAD_LABEL_RATIO:
-                found.append(line)
-    return found
+def _like_a_label(line: OcrLine) -> bool:
+    """A line that reads nearly like a label ("Fater Nane") is that label misread."""
+    letters = squash(line.text)
+    return any(
+        SequenceMatcher(None, letters, text).ratio() >= MISREAD_LABEL_RATIO
+        for texts in LABEL_TEXTS.values()
+        for text in texts
+        if len(text) > 4
+    )
 
 
-def _below(label: OcrLine, candidates: list[OcrLine], max_gap: float) -> list[OcrLine]:
-    """Lines under ``label`` in its column, nearest first.
+def _split_by_columns(values: list[OcrLine], labels: dict[Label, OcrLine], unit: float) -> list[OcrLine]:
+    """Values that run on under the next label are two values ("M" and "Pakistan" read as
+    one line "MPakistan"): each label's left end starts a column."""
+    starts = sorted(label.box[0] for label in labels.values())
+    result = []
+    for value in values:
+        pieces = [value]
+        for start in starts:
+            last = pieces[-1]
+            inside = last.box[0] + 0.5 * unit < start < last.box[2] - 0.5 * unit
+            under = any(
+                abs(label.box[0] - start) < 1e-6
+                and UNDER_LABEL[0] < (last.centre[1] - label.centre[1]) / unit < RIGHT_UNDER_LABEL
+                for label in labels.values()
+            )
+            if inside and under and (split := last.split_at(start - 0.25 * unit, 1.5 * unit)) is not None:
+                pieces[-1:] = list(split)
+        result.extend(pieces)
+    return result
 
-    Centres, not tops, decide "under": a value box may start inside the label's box when the
-    detector pads it (a blurred photo can swell boxes to twice a line's height), but its
-    middle is always lower than the label's.
-    """
-    found = []
-    label_mid = label.centre[1]
-    for line in candidates:
-        if line is label:
-            continue
-        drop = line.centre[1] - label_mid
-        column_ok = abs(line.box[0] - label.box[0]) < 0.06 or (line.box[0] < label.centre[0] < line.box[2])
-        if MIN_VALUE_DROP < drop < max_gap and column_ok:
-            found.append(line)
-    return sorted(found, key=lambda ln: ln.centre[1])
+
+def _value_unit(values: list[OcrLine]) -> float:
+    """The height of the lines that hold the number or a date (else of all lines)."""
+    measured = [
+        line.height
+        for line in values
+        if rules.NUMBER_PATTERN.search(line.text) or rules.DATE_PATTERN.search(line.text)
+    ]
+    heights = sorted(measured or [line.height for line in values] or [1.0])
+    return max(heights[len(heights) // 2], 1e-6)
 
 
-def _virtual_label(label: Label) -> OcrLine:
-    """A label that was not read, where the layout puts it."""
-    x, y = LABEL_ANCHORS[label]
-    return OcrLine(text="", score=0.0, box=(x, y - 0.015, x + 0.08, y + 0.015))
+def _is_printed_phrase(text: str) -> str | None:
+    letters = squash(text)
+    for phrase in PRINTED_PHRASES:
+        if len(letters) >= 6 and SequenceMatcher(None, letters, phrase).ratio() >= 0.8:
+            return phrase
+    return None
+
+
+# --- values -------------------------------------------------------------------------------
 
 
 def _is_name(text: str) -> bool:
     """Letters in title-case words: what the card prints, and what garbage rarely is.
 
     A word in capitals is not a name's: the card's header ("ISLAMIC REPUBLIC OF PAKISTAN")
-    is, and a tilted view can put it where a name is expected.
+    is.
     """
     if not NAME_PATTERN.match(text) or sum(ch.isalpha() for ch in text) < 2:
         return False
@@ -199,11 +321,11 @@ ValueParser = Callable[[str], str | None]
 
 def _name_value(text: str) -> str | None:
     cleaned = _clean_name(text)
-    return cleaned if _is_name(cleaned) else None
+    return cleaned if _is_name(cleaned) and _is_printed_phrase(cleaned) is None else None
 
 
 def _gender_value(text: str) -> str | None:
-    value = text.strip().upper()
+    value = text.strip(" .:;,'|").upper()
     return value if value in GENDERS else None
 
 
@@ -212,18 +334,13 @@ def _number_value(text: str) -> str | None:
     return numbers[0] if numbers else None
 
 
-def _date_value(key: str) -> ValueParser:
-    def value_of(text: str) -> str | None:
-        for number in rules.find_id_numbers(text):  # a line merged with the number
-            text = text.replace(number, " ")
-        dates = rules.find_dates(text)
-        if dates:  # a later date on the line is the one asked for, except for birth
-            return (dates[-1] if len(dates) > 1 and key != "birthDay" else dates[0]).strftime(DATE_FORMAT)
-        if key == "expiryDay" and rules.LIFETIME_PATTERN.search(text):
-            return LIFETIME
-        return None
-
-    return value_of
+def _date_value(text: str) -> str | None:
+    dates = rules.find_dates(text)
+    if dates:
+        return dates[0].strftime(DATE_FORMAT)
+    if rules.LIFETIME_PATTERN.search(text):
+        return LIFETIME
+    return None
 
 
 def _rival_readings(line: OcrLine, floor: float = 0.0) -> Iterator[tuple[float, str]]:
@@ -264,55 +381,348 @@ def _echoed_rival(line: OcrLine, name: str, other_name: str) -> float:
     return max((p for p, text in _rival_readings(line, ECHOED_RIVAL_FLOOR) if echoed(text)), default=0.0)
 
 
-def extract(lines: list[OcrLine]) -> Extraction:
-    """Pair values with labels and parse them; missing or doubtful fields are left out."""
-    result = Extraction(labels=find_labels(lines))
-    misread_labels = _misread_labels(lines, result.labels)
-    values = [line for line in lines if match_label(line) is None and line not in misread_labels]
-    squashed_all = " ".join(squash(line.text) for line in lines)
-    result.front_markers = frozenset(marker for marker in FRONT_MARKERS if marker in squashed_all)
+@dataclass(frozen=True)
+class _Token:
+    """A value read somewhere: its parsed value and the part of a line it was read from."""
 
-    def anchor(label: Label) -> OcrLine:
-        return result.labels.get(label) or _virtual_label(label)
+    value: str
+    line: OcrLine
 
-    taken: dict[str, OcrLine] = {}
 
-    def take(key: str, label: Label, value_of: ValueParser, max_gap: float = 0.12) -> None:
-        """The nearest line under ``label`` that parses as the field's value."""
-        for line in _below(anchor(label), values, max_gap):
-            value = value_of(line.text)
+def _tokens(
+    values: list[OcrLine],
+    pattern: re.Pattern[str],
+    parse: ValueParser,
+    *,
+    besides: re.Pattern[str] | None = None,
+) -> list[_Token]:
+    """Every match of ``pattern`` that parses, with its part of the line. Matches of ``besides``
+    are blanked first: a date run on from the number ("…-119.03.1963") starts after it."""
+    found = []
+    for line in values:
+        text = line.text
+        if besides is not None:
+            text = besides.sub(lambda match: " " * len(match.group(0)), text)
+        for match in pattern.finditer(text):
+            part = line.part(match.start(), match.end())
+            value = parse(part.text)
             if value is not None:
-                source = "label" if label in result.labels else "prior"
-                score, weakest = line.score, line.weakest
-                if key == "gender":  # a lone letter shows no case: "x" and "X" split the confidence
-                    score = weakest = max(line.score, line.caseless)
-                result.fields[key] = FieldReading(value, score, source, weakest, _rival(line, value_of))
-                taken[key] = line
+                found.append(_Token(value, part))
+    return found
+
+
+# --- geometry -----------------------------------------------------------------------------
+
+
+def _under(label: OcrLine, line: OcrLine, unit: float) -> bool:
+    """Whether ``line`` is the value of ``label``: under it in its column, or right after it
+    on its line ("Gender: M", as some drawings print them)."""
+    if abs(line.centre[1] - label.centre[1]) < BESIDE_LABEL[0] * unit and (
+        -0.2 * unit < line.box[0] - label.box[2] < BESIDE_LABEL[1] * unit
+    ):
+        return True
+    drop = (line.centre[1] - label.centre[1]) / unit
+    aligned = abs(line.box[0] - label.box[0]) < SAME_COLUMN * unit
+    overlapping = line.box[0] < label.centre[0] < line.box[2] or label.box[0] < line.centre[0] < label.box[2]
+    return UNDER_LABEL[0] < drop < UNDER_LABEL[1] and (aligned or overlapping)
+
+
+def _nearest_under(label: OcrLine | None, candidates: list[_Token], unit: float) -> _Token | None:
+    if label is None:
+        return None
+    under = [token for token in candidates if _under(label, token.line, unit)]
+    return min(under, key=lambda token: token.line.centre[1], default=None)
+
+
+def _same_row(first: OcrLine, second: OcrLine, unit: float) -> bool:
+    return abs(first.centre[1] - second.centre[1]) < SAME_ROW * unit
+
+
+# --- extraction ---------------------------------------------------------------------------
+
+
+class _Reader:
+    """One card's lines, and the fields found in them so far."""
+
+    def __init__(self, lines: list[OcrLine]) -> None:
+        self.labels, values = split_labels(lines)
+        self.unit = _value_unit(values)
+        self.values = _split_by_columns(values, self.labels, self.unit)
+        self.result = Extraction(labels=self.labels, unit=self.unit)
+        self.result.phrases = frozenset(
+            phrase for line in lines if (phrase := _is_printed_phrase(line.text)) is not None
+        )
+        self.result.other_document = any(
+            title in squash(line.text) for line in lines for title in OTHER_DOCUMENT_TITLES
+        )
+        self.numbers = _tokens(self.values, rules.NUMBER_PATTERN, _number_value)
+        self.dates = _tokens(
+            self.values, rules.DATE_PATTERN, _date_value, besides=rules.NUMBER_PATTERN
+        ) + _tokens(self.values, rules.LIFETIME_PATTERN, _date_value)
+        self.result.numbers, self.result.dates = len(self.numbers), len(self.dates)
+        self.taken: dict[str, OcrLine] = {}
+
+    def put(self, key: str, token: _Token, source: str, value_of: ValueParser) -> None:
+        line = token.line
+        score, weakest = line.score, line.weakest
+        if key == "gender":  # a lone letter shows no case: "x" and "X" split the confidence
+            score = weakest = max(line.score, line.caseless)
+        self.result.fields[key] = FieldReading(
+            token.value, score, source, weakest, _rival(line, value_of), box=line.box
+        )
+        self.taken[key] = line
+
+    def run(self) -> Extraction:
+        self.read_number()
+        self.read_dates()
+        self.read_gender()
+        self.read_country()
+        self.read_names()
+        return self.result
+
+    def read_number(self) -> None:
+        if not self.numbers:
+            return
+        token = _nearest_under(self.labels.get(Label.IDENTITY_NUMBER), self.numbers, self.unit)
+        source = "label"
+        if token is None:
+            # The front's number stands among its dates; a back's, or a paper's, alone.
+            token = max(self.numbers, key=lambda t: (self._dates_near(t.line), t.line.score))
+            source = "rules"
+        self.put("idNumber", token, source, _number_value)
+
+    def _dates_near(self, line: OcrLine) -> int:
+        return sum(
+            1
+            for token in self.dates
+            if abs(token.line.centre[1] - line.centre[1]) < 4 * self.unit
+            and abs(token.line.centre[0] - line.centre[0]) < 12 * self.unit
+        )
+
+    def read_dates(self) -> None:
+        """Birth, issue and expiry: by their labels where read, else by the card's own rules.
+
+        A card's dates keep birth < issue < expiry (or "Lifetime"), so three dates need no
+        label to tell them apart; a label that disagrees with that order leaves the field out.
+        """
+        keys = ("birthDay", "issueDay", "expiryDay")
+        by_label: dict[str, _Token] = {}
+        for key, label in zip(keys, (Label.BIRTH, Label.ISSUE, Label.EXPIRY), strict=True):
+            token = _nearest_under(self.labels.get(label), self.dates, self.unit)
+            if token is not None:
+                by_label[key] = token
+        chosen = self._dates_by_rules(by_label)
+        for key in keys:
+            token = chosen.get(key) or by_label.get(key)
+            if token is None:
+                continue
+            if key in by_label and by_label[key] is not token:
+                continue  # the label and the rules disagree: not trusted either way
+            self.put(key, token, "label" if key in by_label else "rules", _date_value)
+            if token.value == LIFETIME:
+                if key == "expiryDay":
+                    self.result.lifetime = True
+                else:
+                    del self.result.fields[key]
+            else:
+                self.result.parsed_dates[key] = datetime.strptime(token.value, DATE_FORMAT).date()
+        if "birthDay" not in self.result.fields:
+            self._read_birth_year(by_label)
+
+    def _dates_by_rules(self, by_label: dict[str, _Token]) -> dict[str, _Token]:
+        """The (birth, issue, expiry) among the dates read that the card's rules allow.
+
+        Each triple in order is scored by how many labels agree with it, whether its issue and
+        expiry are a known validity period apart, and how close it sits to the number.
+        """
+        candidates = self.dates
+        number = self.taken.get("idNumber")
+        if number is not None:
+            near = [t for t in candidates if self._near(t.line, number, 8)]
+            candidates = near if len(near) >= 2 else candidates
+        best: tuple[tuple[int, int, int], dict[str, _Token]] = ((-1, -1, -1), {})
+        for size in (3, 2):
+            for triple in combinations(candidates, size):
+                for assignment in self._orders(triple):
+                    agree = sum(1 for key, token in assignment.items() if by_label.get(key) is token)
+                    score = (size, agree, self._validity_fits(assignment))
+                    if score > best[0]:
+                        best = (score, assignment)
+            if best[1]:
+                break
+        return best[1]
+
+    @staticmethod
+    def _orders(tokens: tuple[_Token, ...]) -> Iterator[dict[str, _Token]]:
+        """Ways the tokens can be (birth, issue, expiry) in the card's date order."""
+        lifetime = [t for t in tokens if t.value == LIFETIME]
+        dated = sorted((t for t in tokens if t.value != LIFETIME), key=lambda t: t.value)
+        if len(lifetime) > 1 or len({t.value for t in dated}) < len(dated):
+            return
+        if lifetime:
+            keys: tuple[str, ...] = ("birthDay", "issueDay") if len(dated) == 2 else ("issueDay",)
+            yield {**dict(zip(keys, dated, strict=True)), "expiryDay": lifetime[0]}
+        elif len(dated) == 3:
+            yield dict(zip(("birthDay", "issueDay", "expiryDay"), dated, strict=True))
+        elif len(dated) == 2:
+            yield dict(zip(("issueDay", "expiryDay"), dated, strict=True))
+            yield dict(zip(("birthDay", "issueDay"), dated, strict=True))
+
+    @staticmethod
+    def _validity_fits(assignment: dict[str, _Token]) -> int:
+        issue, expiry = assignment.get("issueDay"), assignment.get("expiryDay")
+        if issue is None or expiry is None:
+            return 0
+        if expiry.value == LIFETIME:
+            return 1
+        issued = datetime.strptime(issue.value, DATE_FORMAT).date()
+        expires = datetime.strptime(expiry.value, DATE_FORMAT).date()
+        return int(rules.check_validity(issued, expires).passed)
+
+    def _near(self, line: OcrLine, other: OcrLine, heights: float) -> bool:
+        return (
+            abs(line.centre[1] - other.centre[1]) < heights * self.unit
+            and abs(line.centre[0] - other.centre[0]) < 2 * heights * self.unit
+        )
+
+    def _read_birth_year(self, by_label: dict[str, _Token]) -> None:
+        """A birth printed as a bare year ("1973"): under its label, or beside the number."""
+        years = _tokens(self.values, re.compile(r"(?<![0-9.])(19|20)[0-9]{2}(?![0-9.])"), lambda t: t)
+        anchor = self.labels.get(Label.BIRTH)
+        number = self.taken.get("idNumber")
+        for token in years:
+            if (anchor is not None and _under(anchor, token.line, self.unit)) or (
+                anchor is None and number is not None and _same_row(token.line, number, self.unit)
+            ):
+                self.result.birth_year_only = True
                 return
 
-    # Names: the first Latin-script line under the label (the Urdu line follows it).
-    father_label = Label.HUSBAND_NAME if Label.HUSBAND_NAME in result.labels else Label.FATHER_NAME
-    take("name", Label.NAME, _name_value, 0.13)
-    take("fatherName", father_label, _name_value, 0.13)
-    for key, other in (("name", "fatherName"), ("fatherName", "name")):
-        if key in taken and other in taken:
-            name, other_name = result.fields[key].value, result.fields[other].value
-            result.fields[key].echoed_rival = _echoed_rival(taken[key], name, other_name)
-    take("gender", Label.GENDER, _gender_value)
-    take("country", Label.COUNTRY, _name_value)
-    take("idNumber", Label.IDENTITY_NUMBER, _number_value)
-    if "idNumber" not in result.fields:
-        for line in values:
-            number = _number_value(line.text)
-            if number is not None:
-                rival = _rival(line, _number_value)
-                result.fields["idNumber"] = FieldReading(number, line.score, "pattern", line.weakest, rival)
-                break
-    for key, label in (("birthDay", Label.BIRTH), ("issueDay", Label.ISSUE), ("expiryDay", Label.EXPIRY)):
-        take(key, label, _date_value(key))
-        value = result.fields[key].value if key in result.fields else None
-        if value == LIFETIME:
-            result.lifetime = True
-        elif value is not None:
-            result.parsed_dates[key] = datetime.strptime(value, DATE_FORMAT).date()
-    return result
+    def read_gender(self) -> None:
+        letters = _tokens(self.values, re.compile(r"^.*$"), _gender_value)
+        token = _nearest_under(self.labels.get(Label.GENDER), letters, self.unit)
+        source = "label"
+        number = self.taken.get("idNumber")
+        if token is None and number is not None:
+            above = [
+                t
+                for t in letters
+                if abs(t.line.box[0] - number.box[0]) < 2 * self.unit
+                and GENDER_ABOVE_NUMBER[0]
+                < (number.centre[1] - t.line.centre[1]) / self.unit
+                < GENDER_ABOVE_NUMBER[1]
+            ]
+            token = max(above, key=lambda t: t.line.centre[1], default=None)
+            source = "position"
+        if token is not None:
+            self.put("gender", token, source, _gender_value)
+
+    def read_country(self) -> None:
+        names = self._name_tokens()
+        token = _nearest_under(self.labels.get(Label.COUNTRY), names, self.unit)
+        source = "label"
+        gender = self.taken.get("gender")
+        if token is None and gender is not None:
+            beside = [
+                t
+                for t in names
+                if _same_row(t.line, gender, self.unit) and 0 < t.line.box[0] - gender.box[2] < 12 * self.unit
+            ]
+            token = min(beside, key=lambda t: t.line.box[0], default=None)
+            source = "position"
+        if token is not None:
+            self.put("country", token, source, _name_value)
+
+    def _name_tokens(self) -> list[_Token]:
+        """Lines that read as names, but for values taken and labels misread ("Geder")."""
+        taken = set(map(id, self.taken.values()))
+        return [
+            _Token(value, line)
+            for line in self.values
+            if id(line) not in taken
+            and (value := _name_value(line.text)) is not None
+            and not _like_a_label(line)
+        ]
+
+    def read_names(self) -> None:
+        """The holder's and the father's (or husband's) name: under their labels, or else the
+        two Latin name lines nearest above the grid of values, in the number's column.
+        """
+        names = self._name_tokens()
+        father_label = next(
+            (self.labels[label] for label in (Label.HUSBAND_NAME, Label.FATHER_NAME) if label in self.labels),
+            None,
+        )
+        name = _nearest_under(self.labels.get(Label.NAME), names, self.unit)
+        father = _nearest_under(father_label, names, self.unit)
+        sources = {"name": "label", "fatherName": "label"}
+        if name is None or father is None:
+            column = self._name_column(names)
+            if name is not None:
+                column = [t for t in column if t.line.centre[1] > name.line.centre[1]]
+            if father is not None:
+                column = [t for t in column if t.line.centre[1] < father.line.centre[1]]
+            column = [t for t in column if t is not name and t is not father]
+            if father is None and name is not None and column:
+                father, sources["fatherName"] = column[0], "position"
+            elif name is None and father is not None and column:
+                name, sources["name"] = column[-1], "position"
+            elif name is None and father is None and len(column) >= 2 and self._evenly_spaced(column[-2:]):
+                (name, father), sources = column[-2:], {"name": "position", "fatherName": "position"}
+        for key, token in (("name", name), ("fatherName", father)):
+            if token is not None:
+                self.put(key, token, sources[key], _name_value)
+        if name is not None and father is not None:
+            self.result.fields["name"].echoed_rival = _echoed_rival(name.line, name.value, father.value)
+            self.result.fields["fatherName"].echoed_rival = _echoed_rival(
+                father.line, father.value, name.value
+            )
+
+    def _evenly_spaced(self, pair: list[_Token]) -> bool:
+        """Whether two name lines are the card's two names: as far apart as the lower one is
+        from the grid (each name has its Urdu line under it). A line of the header above a
+        name that was not read is much farther away."""
+        grid_top = min(
+            self.taken[key].centre[1] for key in ("gender", "country", "idNumber") if key in self.taken
+        )
+        first, second = (token.line.centre[1] for token in pair)
+        gaps = second - first, grid_top - second
+        return abs(gaps[0] - gaps[1]) < 0.4 * max(gaps)
+
+    def _name_column(self, names: list[_Token]) -> list[_Token]:
+        """Name lines above the grid (the gender, country and number rows), top to bottom."""
+        grid = [self.taken[key] for key in ("gender", "country", "idNumber") if key in self.taken]
+        if not grid:
+            return []
+        top = min(line.centre[1] for line in grid)
+        left = min(line.box[0] for line in grid)
+        column = [
+            t
+            for t in names
+            if t.line.centre[1] < top - SAME_ROW * self.unit
+            and abs(t.line.box[0] - left) < NAME_COLUMN * self.unit
+        ]
+        return sorted(column, key=lambda t: t.line.centre[1])
+
+
+def extract(lines: list[OcrLine]) -> Extraction:
+    """Find the eight fields in a card's lines; missing or doubtful fields are left out."""
+    return _Reader(lines).run()
+
+
+def gender_region(extraction: Extraction) -> tuple[float, float, float, float] | None:
+    """Where the gender letter must be when it was not detected (a lone letter often is not):
+    under the ``Gender`` label, or on the country's row to its left (view pixels)."""
+    unit = extraction.unit
+    label = extraction.labels.get(Label.GENDER)
+    country = extraction.fields.get("country")
+    if label is not None:
+        x0, _, _, y1 = label.box
+        right = x0 + 3 * unit
+        country_label = extraction.labels.get(Label.COUNTRY)
+        if country_label is not None and country_label.box[0] > x0:
+            right = min(right, country_label.box[0] - 0.1 * unit)
+        return x0 - 0.4 * unit, y1 + 0.05 * unit, right, y1 + 1.6 * unit
+    if country is not None:
+        x0, y0, _, y1 = country.box
+        return x0 - 4 * unit, y0 - 0.2 * unit, x0 - 0.2 * unit, y1 + 0.2 * unit
+    return None

@@ -1,6 +1,6 @@
 """Rules of the Pakistani CNIC that the recognizer reads with and checks against.
 
-Pure functions over strings and dates; see ``shared/spec/cnic-facts.md`` for the sources.
+Pure functions over strings and dates; the facts and their sources: ``docs/cnic-facts.md``.
 """
 
 from __future__ import annotations
@@ -8,16 +8,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-
-PROVINCES = {
-    "1": "Khyber Pakhtunkhwa",
-    "2": "FATA",
-    "3": "Punjab",
-    "4": "Sindh",
-    "5": "Balochistan",
-    "6": "Islamabad",
-    "7": "Gilgit-Baltistan",
-}
 
 #: Letters OCR confuses with digits; applied only where the format demands a digit.
 DIGIT_CONFUSIONS = str.maketrans(
@@ -61,8 +51,8 @@ DATE_PATTERN = re.compile(
 )
 LIFETIME_PATTERN = re.compile(r"\bl[il1]fe\s?t[il1]me\b", re.IGNORECASE)
 
-#: Validity periods (years) seen on cards; others are flagged.
-USUAL_VALIDITY_YEARS = (10, 7)
+#: Validity periods (years) seen on real cards (and "Lifetime"); others are flagged.
+USUAL_VALIDITY_YEARS = (10, 7, 5)
 
 
 def to_digits(text: str) -> str | None:
@@ -96,8 +86,12 @@ def find_dates(text: str) -> list[date]:
     return found
 
 
-def province_of(id_number: str) -> str | None:
-    return PROVINCES.get(id_number[:1])
+def digits_left_over(text: str) -> int:
+    """Digits of ``text`` outside every number and date it reads as: a line with many is a
+    number or a date misread (a doubled digit merged into one, most often)."""
+    for pattern in (NUMBER_PATTERN, DATE_PATTERN):
+        text = pattern.sub(" ", text)
+    return sum(ch.isdigit() for ch in text)
 
 
 def gender_from_number(id_number: str) -> str:
@@ -124,11 +118,6 @@ def check_number(id_number: str) -> CheckResult:
     return CheckResult("number_format", ok, "NNNNN-NNNNNNN-N" if ok else "bad shape")
 
 
-def check_province(id_number: str) -> CheckResult:
-    province = province_of(id_number)
-    return CheckResult("province", province is not None, province or f"unknown digit {id_number[:1]}")
-
-
 def check_gender_parity(id_number: str, gender: str) -> CheckResult:
     if gender == "X":
         return CheckResult("gender_parity", True, "gender X: parity not defined")
@@ -148,10 +137,3 @@ def check_validity(issue: date, expiry: date | None) -> CheckResult:
         if add_years(issue, years) == expiry:
             return CheckResult("validity_period", True, f"{years} years")
     return CheckResult("validity_period", False, f"expiry is not issue + {USUAL_VALIDITY_YEARS} years")
-
-
-def mask_number(id_number: str) -> str:
-    """``33100-7411692-4`` → ``33100-*******-4``: enough to correlate, not to identify."""
-    if re.fullmatch(r"\d{5}-\d{7}-\d", id_number):
-        return f"{id_number[:5]}-*******-{id_number[-1]}"
-    return "*" * len(id_number)

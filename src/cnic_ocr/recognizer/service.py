@@ -1,19 +1,19 @@
 """The recognizer: image bytes in, the contract's answer out.
 
-Steps: safe decode → find and rectify the card → detect text once on the rectified card →
-decide 0/180 from the line classifier → recognise the lines → pair values with labels →
-check the card's rules → answer. A field that is not read with confidence, or a rule that
-fails, turns the answer into a FAIL: a wrong OK is worse than a FAIL.
+Steps: safe decode → find the card's text and turn it upright (``scene``) → read every line →
+find the fields from what was read (``fields``) → decide from all the evidence whether this is
+a CNIC front → check the card's rules → answer. A field that is not read with confidence, or
+a rule that fails, turns the answer into a FAIL: a wrong OK is worse than a FAIL.
 """
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from difflib import SequenceMatcher
 from typing import Any
 
 import cv2
@@ -28,7 +28,8 @@ from cnic_ocr.contract import (
     ok_body,
 )
 from cnic_ocr.recognizer import rules
-from cnic_ocr.recognizer.engine import OcrEngine, TextBox, crop_quad
+from cnic_ocr.recognizer.annotate import annotated_png
+from cnic_ocr.recognizer.engine import OcrEngine
 from cnic_ocr.recognizer.fields import (
     MAX_RIVAL_PROBABILITY,
     MIN_CHAR_CONFIDENCE,
@@ -37,44 +38,21 @@ from cnic_ocr.recognizer.fields import (
     FieldReading,
     OcrLine,
     extract,
-    find_labels,
+    gender_region,
 )
-from cnic_ocr.recognizer.geometry import CARD_HEIGHT, CARD_WIDTH, find_cards, rectify, rectify_matrix
 from cnic_ocr.recognizer.imageio import ImageIntakeError, IntakeProblem, decode_image
-from cnic_ocr.recognizer.layout import LABEL_ANCHORS, VALUE_REGIONS, Label
-from cnic_ocr.recognizer.views import (
-    box_lines,
-    fit_view_to_card,
-    label_anchor,
-    lines_in_card,
-    rotate_boxes_180,
-    text_angles,
-    text_blocks,
-    whole_frame_if_card_shaped,
-)
+from cnic_ocr.recognizer.labels import CNIC_ONLY_LABELS, COUNTRIES, TITLE
+from cnic_ocr.recognizer.scene import RETRY_STRETCH, Scene, character_xs, crops_of, find_scene
 
-#: Images are processed at most this large (long side); cards stay well above 1000 px.
+#: Images are processed at most this large (long side).
 MAX_WORK_SIDE = 2000
-#: A CNIC front shows at least this many of its labels (one of them a CNIC-only label).
-MIN_LABELS_FOR_FRONT = 3
-#: Text blocks tried as the card when no outline was found (each costs a detection and a read).
-MAX_TEXT_CANDIDATES = 2
-#: A card's centre column holds about 20 lines; many more means a page of text, not a card.
-MAX_FIELD_ZONE_LINES = 36
-#: An outline read to this many lines without a CNIC-only label is another document.
-LEGIBLE_DOCUMENT_LINES = 10
 #: A field that a trusted field confirms through the card's rules (gender by the number's
 #: parity, issue and expiry by the validity period) needs only this mean confidence: a misread
 #: that happens to agree with an independent reading is far less likely than the misread.
 CORROBORATED_MIN_CONFIDENCE = 0.6
-#: Fields with no format that would show a value cut short ("Ali Raz" is a name too).
-FREE_TEXT_FIELDS = frozenset({"name", "fatherName", "country"})
-#: A re-read whose last character ends this close to its region's right edge may be cut off.
-REGION_EDGE = 0.97
-#: Labels no other common document prints.
-CNIC_ONLY_LABELS = frozenset({Label.IDENTITY_NUMBER, Label.COUNTRY})
-#: (x0, y0, x1) shares of the card where the labels and values are printed.
-FIELD_ZONE = (0.17, 0.14, 0.74)
+#: A country read this close to a country's name (a SequenceMatcher ratio; one letter off in
+#: "Pakistan" is 0.875) but not equal to it is a misread.
+NEAR_COUNTRY_RATIO = 0.8
 FIELD_ORDER = ("idNumber", "name", "fatherName", "gender", "country", "birthDay", "issueDay", "expiryDay")
 
 _INTAKE_STATUS = {
@@ -89,13 +67,8 @@ _INTAKE_STATUS = {
 @dataclass
 class CardReading:
     extraction: Extraction
-    rotation: float  # degrees the card is turned in the photo (clockwise)
-    locator: str
-    lines: int
-
-    @property
-    def strength(self) -> tuple[int, int]:
-        return len(self.extraction.fields), len(self.extraction.labels)
+    scene: Scene
+    lines: list[OcrLine]
 
 
 @dataclass
@@ -122,23 +95,29 @@ def _trusted_when_corroborated(reading: FieldReading) -> bool:
     return reading.score >= CORROBORATED_MIN_CONFIDENCE
 
 
-def _in_field_zone(box: TextBox, width: int, height: int) -> bool:
-    """Whether a line's centre lies in the card's centre column, under the header."""
-    x, y = box.points.mean(axis=0)
-    return bool(FIELD_ZONE[0] * width < x < FIELD_ZONE[2] * width and y > FIELD_ZONE[1] * height)
+def _near_a_country(value: str) -> bool:
+    """A value that is not a country's name but nearly one ("Pakistam") is that name misread."""
+    if value in COUNTRIES:
+        return False
+    return any(SequenceMatcher(None, value, country).ratio() >= NEAR_COUNTRY_RATIO for country in COUNTRIES)
 
 
-def _in_header_band(box: TextBox, height: int) -> bool:
-    return bool(box.points[:, 1].mean() < FIELD_ZONE[1] * height)
+def front_evidence(extraction: Extraction) -> list[str]:
+    """What shows a CNIC front: its title, its own labels, or a number among dates.
 
-
-def _is_horizontal(box: TextBox) -> bool:
-    return bool(np.ptp(box.points[:, 0]) > 0.6 * np.ptp(box.points[:, 1]))
-
-
-def _rotation_of(corners: NDArray[np.float32]) -> float:
-    edge = corners[1] - corners[0]
-    return math.degrees(math.atan2(float(edge[1]), float(edge[0])))
+    A card back quotes the number alone; licences and passports print names, dates and even
+    the number, but not the CNIC's own labels or title, and they name themselves.
+    """
+    if extraction.other_document:
+        return []
+    evidence = []
+    if TITLE in extraction.phrases:
+        evidence.append("title")
+    if CNIC_ONLY_LABELS & extraction.labels.keys():
+        evidence.append("labels")
+    if "idNumber" in extraction.fields and extraction.dates:
+        evidence.append("number_and_dates")
+    return evidence
 
 
 class Recognizer:
@@ -153,11 +132,17 @@ class Recognizer:
         return self.engine.load_seconds
 
     def recognize(self, data: bytes, *, details: bool = False) -> dict[str, Any]:
+        return self.recognize_and_picture(data, details=details, picture=False)[0]
+
+    def recognize_and_picture(
+        self, data: bytes, *, details: bool = False, picture: bool = True
+    ) -> tuple[dict[str, Any], bytes | None]:
+        """The answer, and (with ``picture``) a PNG of what was read (None for bad input)."""
         trace = Trace()
         try:
             decoded = decode_image(data, max_side=MAX_WORK_SIDE)
         except ImageIntakeError as exc:
-            return error_body(_INTAKE_STATUS[exc.problem])
+            return error_body(_INTAKE_STATUS[exc.problem]), None
         trace.lap("decode_ms", trace.started)
         image = self._work_size(decoded.pixels)
         reading = self._read(image, trace)
@@ -165,7 +150,11 @@ class Recognizer:
         if details:
             trace.timings["total_ms"] = round((time.perf_counter() - trace.started) * 1000, 1)
             body["details"] = self._details(reading, trace)
-        return body
+        if not picture:
+            return body, None
+        found = reading.extraction.fields
+        trusted = {key for key in found if _trusted(found[key])}
+        return body, annotated_png(image, reading.scene.to_view, reading.lines, reading.extraction, trusted)
 
     @staticmethod
     def _work_size(image: NDArray[np.uint8]) -> NDArray[np.uint8]:
@@ -178,144 +167,90 @@ class Recognizer:
 
     def _read(self, image: NDArray[np.uint8], trace: Trace) -> CardReading:
         mark = time.perf_counter()
-        outlines, frame = find_cards(image), whole_frame_if_card_shaped(image)
-        # A scan cropped to the card: its frame beats a smaller box found inside it (the photo).
-        if frame and (not outlines or outlines[0].share < 0.5):
-            ordered = [frame, *outlines]
-        else:
-            ordered = [*outlines, *([frame] if frame else [])]
-        trace.lap("locate_ms", mark)
-        best = CardReading(Extraction(), 0.0, "none", 0)
-        for quad in ordered:
-            reading = self._read_view(image, quad.corners, quad.source, trace)
-            if self._is_complete(reading):
-                return reading
-            best = max(best, reading, key=lambda r: r.strength)
-        labels = best.extraction.labels.keys()
-        if ordered and not CNIC_ONLY_LABELS & labels and (not labels or best.lines >= LEGIBLE_DOCUMENT_LINES):
-            # Card-shaped outlines that show none of the front's labels, or a well-read document
-            # without the CNIC's own labels (the back, a licence, a passport): not a front, and
-            # finding text elsewhere in the photo would only cost time.
-            return best
-        # No outline, or one that cuts the card: find the card by its text in the whole photo.
-        return max(best, self._read_by_text(image, trace), key=lambda r: r.strength)
-
-    def _is_complete(self, reading: CardReading) -> bool:
-        found = reading.extraction.fields
-        return self._looks_like_front(reading.extraction) and all(key in found for key in FIELD_ORDER)
-
-    @staticmethod
-    def _looks_like_front(extraction: Extraction) -> bool:
-        """Enough labels, one of them a CNIC's own (licences and passports share the others)."""
-        labels = extraction.labels.keys()
-        return len(labels) >= MIN_LABELS_FOR_FRONT and bool(CNIC_ONLY_LABELS & labels)
-
-    def _read_by_text(self, image: NDArray[np.uint8], trace: Trace) -> CardReading:
-        mark = time.perf_counter()
-        boxes = self.engine.detect(image, whole_scene=True)
-        trace.lap("scene_detect_ms", mark)
-        best = CardReading(Extraction(), 0.0, "text", 0)
-        size = (image.shape[1], image.shape[0])
-        blocks = [block for angle in text_angles(boxes) for block in text_blocks(boxes, angle, size)]
-        for block in sorted(blocks, key=lambda b: -b.score)[:MAX_TEXT_CANDIDATES]:
-            reading = self._read_view(image, block.corners, "text", trace)
-            if self._looks_like_front(reading.extraction):
-                return reading
-            best = max(best, reading, key=lambda r: r.strength)
-        return best
-
-    def _read_view(
-        self, image: NDArray[np.uint8], corners: NDArray[np.float32], locator: str, trace: Trace
-    ) -> CardReading:
-        """Read the card seen through ``corners`` of ``image`` (its outline, or a guess)."""
-        mark = time.perf_counter()
-        to_view = rectify_matrix(corners)
-        view = rectify(image, to_view)
-        rotation = _rotation_of(corners)
-        boxes = self.engine.detect(view)
-        mark = trace.lap("detect_ms", mark)
-        height, width = view.shape[:2]
-        horizontal = [b for b in boxes if _is_horizontal(b)]
-        widest = sorted(horizontal, key=lambda b: -float(np.ptp(b.points[:, 0])))[:8]
-        upright, flipped = self.engine.upside_down_votes([crop_quad(view, b.points) for b in widest])
-        if flipped > upright:
-            view = np.ascontiguousarray(np.rot90(view, 2))
-            horizontal = rotate_boxes_180(horizontal, width, height)
-            to_view = np.array([[-1.0, 0.0, width - 1], [0.0, -1.0, height - 1], [0.0, 0.0, 1.0]]) @ to_view
-            rotation += 180
-        mark = trace.lap("orient_ms", mark)
-
-        # The fields live in the centre column: read it first; the header band only when some
-        # but too few labels were found, to tell "not a card" from "unreadable" by the title.
-        first = [b for b in horizontal if _in_field_zone(b, width, height)]
-        if len(first) > MAX_FIELD_ZONE_LINES:
-            trace.lap("read_ms", mark)
-            return CardReading(Extraction(), rotation % 360, locator, 0)
-        lines = self._read_lines(view, first)
-        if 0 < len(find_labels(lines)) < MIN_LABELS_FOR_FRONT:
-            lines += self._read_lines(view, [b for b in horizontal if _in_header_band(b, height)])
-        matrix = fit_view_to_card(find_labels(lines), width, height)
-        if matrix is None:  # trust the outline: view pixels scale to card pixels
-            matrix = np.diag([CARD_WIDTH / width, CARD_HEIGHT / height, 1.0])
-        card_lines = lines_in_card(lines, matrix, width, height)
-        extraction = extract(card_lines)
-        mark = trace.lap("read_ms", mark)
-        missing = [key for key in FIELD_ORDER if key not in extraction.fields]
-        if missing and self._looks_like_front(extraction):
-            # Warp from the photo, not the view: the outline may have cut part of the card off.
-            card = rectify(image, matrix @ to_view)
-            card_lines += self._reread_regions(card, extraction, missing)
-            extraction = extract(card_lines)
-            trace.lap("reread_ms", mark)
-        return CardReading(extraction, rotation % 360, locator, len(card_lines))
-
-    def _read_lines(self, view: NDArray[np.uint8], boxes: list[TextBox]) -> list[OcrLine]:
-        height, width = view.shape[:2]
-        texts = self.engine.read([crop_quad(view, b.points, pad=0.08) for b in boxes])
-        return box_lines(boxes, texts, width, height)
-
-    def _reread_regions(
-        self, card: NDArray[np.uint8], extraction: Extraction, missing: list[str]
-    ) -> list[OcrLine]:
-        """Read where missing values are printed: a lone letter (gender) often escapes detection."""
-        regions = []
-        for key in missing:
-            region = VALUE_REGIONS[key]
-            label = extraction.labels.get(region.label)
-            regions.append(region.box(label_anchor(label) if label else LABEL_ANCHORS[region.label]))
-        crops = []
-        for x0, y0, x1, y1 in regions:
-            left, top = max(0, int(x0 * CARD_WIDTH)), max(0, int(y0 * CARD_HEIGHT))
-            right, bottom = min(CARD_WIDTH, int(x1 * CARD_WIDTH)), min(CARD_HEIGHT, int(y1 * CARD_HEIGHT))
-            crops.append(np.ascontiguousarray(card[top : max(bottom, top + 2), left : max(right, left + 2)]))
-        texts = self.engine.read(crops)
+        scene = find_scene(self.engine, image)
+        mark = trace.lap("scene_ms", mark)
+        texts = self.engine.read(crops_of(scene, scene.lines))
+        retry = [index for index, text in enumerate(texts) if rules.digits_left_over(text.text) >= 6]
+        if retry:
+            again = self.engine.read(crops_of(scene, [scene.lines[index] for index in retry], RETRY_STRETCH))
+            for index, text in zip(retry, again, strict=True):
+                if rules.digits_left_over(text.text) < rules.digits_left_over(texts[index].text):
+                    texts[index] = text
         lines = []
-        for key, text, box in zip(missing, texts, regions, strict=True):
-            if key in FREE_TEXT_FIELDS and text.end >= REGION_EDGE:
-                continue  # a name read up to the region's edge may go on past it: cut short
-            lines.append(OcrLine(text.text, text.score, box, text.weakest, text.caseless, text.rivals))
-        return lines
+        for line, text in zip(scene.lines, texts, strict=True):
+            (x0, y0), (x1, y1) = line.points.min(axis=0), line.points.max(axis=0)
+            box = (float(x0), float(y0), float(x1), float(y1))
+            lines.append(
+                OcrLine(
+                    text.text,
+                    text.score,
+                    box,
+                    text.weakest,
+                    text.caseless,
+                    text.rivals,
+                    text.confidences,
+                    character_xs(line, text.positions),
+                )
+            )
+        extraction = extract(lines)
+        mark = trace.lap("read_ms", mark)
+        if "gender" not in extraction.fields and front_evidence(extraction):
+            region = gender_region(extraction)
+            if region is not None:
+                lines.append(self._read_region(scene, region))
+                extraction = extract(lines)
+                trace.lap("reread_ms", mark)
+        return CardReading(extraction, scene, lines)
+
+    def _read_region(self, scene: Scene, region: tuple[float, float, float, float]) -> OcrLine:
+        """Read one box of the view (where a lone letter escaped detection) as a line."""
+        x0, y0, x1, y1 = (round(v) for v in region)
+        height, width = scene.view.shape[:2]
+        x0, y0, x1, y1 = max(0, x0), max(0, y0), min(width, x1), min(height, y1)
+        crop = np.ascontiguousarray(scene.view[y0 : max(y1, y0 + 2), x0 : max(x1, x0 + 2)])
+        text = self.engine.read([crop])[0]
+        box = (float(x0), float(y0), float(x1), float(y1))
+        return OcrLine(text.text, text.score, box, text.weakest, text.caseless, text.rivals, text.confidences)
 
     def _answer(self, reading: CardReading) -> dict[str, Any]:
         extraction = reading.extraction
-        if not self._looks_like_front(extraction):
-            # A CNIC front too poor to read still shows its title or one of its own labels.
-            labels = extraction.labels.keys()
-            titled = "nationalidentitycard" in extraction.front_markers or bool(CNIC_ONLY_LABELS & labels)
-            if not (titled and labels):
-                return error_body(OcrStatus.FAIL, MSG_NOT_IDENTITY_CARD)
+        if not front_evidence(extraction):
+            return error_body(OcrStatus.FAIL, MSG_NOT_IDENTITY_CARD)
+        if self._problems(extraction):
             return error_body(OcrStatus.FAIL)
         found = extraction.fields
-        if any(key not in found for key in FIELD_ORDER):
-            return error_body(OcrStatus.FAIL)
-        corroborated = self._corroborated(extraction)
-        for key in FIELD_ORDER:
-            check = _trusted_when_corroborated if key in corroborated else _trusted
-            if not check(found[key]):
-                return error_body(OcrStatus.FAIL)
-        if not all(check.passed for check in self._checks(extraction)):
-            return error_body(OcrStatus.FAIL)
         return ok_body(CnicFields.model_validate({key: found[key].value for key in FIELD_ORDER}))
+
+    def _problems(self, extraction: Extraction) -> list[str]:
+        """Why a CNIC front cannot be answered OK (empty when it can)."""
+        found = extraction.fields
+        problems = []
+        missing = [key for key in FIELD_ORDER if key not in found]
+        if front_evidence(extraction) == ["number_and_dates"] and extraction.dates == 1:
+            problems.append(
+                "only a number and one date in Latin script: the older non-chip card, whose front "
+                "does not print the issue and expiry dates nor the country"
+            )
+        if missing:
+            problems.append("not read: " + ", ".join(missing))
+        if extraction.birth_year_only:
+            problems.append("the card prints the birth date as a year only")
+        corroborated = self._corroborated(extraction)
+        doubtful = [
+            key
+            for key in FIELD_ORDER
+            if key in found
+            and not (_trusted_when_corroborated if key in corroborated else _trusted)(found[key])
+        ]
+        if doubtful:
+            problems.append("not read with confidence: " + ", ".join(doubtful))
+        country = found.get("country")
+        if country is not None and _near_a_country(country.value):
+            problems.append("country read one or two letters from a country's name: a misread")
+        failed = [check.name for check in self._checks(extraction) if not check.passed]
+        if failed:
+            problems.append("rules not met: " + ", ".join(failed))
+        return problems
 
     @staticmethod
     def _corroborated(extraction: Extraction) -> set[str]:
@@ -345,7 +280,7 @@ class Recognizer:
         checks: list[rules.CheckResult] = []
         number = found.get("idNumber")
         if number is not None:
-            checks += [rules.check_number(number.value), rules.check_province(number.value)]
+            checks.append(rules.check_number(number.value))
             gender = found.get("gender")
             if gender is not None:
                 checks.append(rules.check_gender_parity(number.value, gender.value))
@@ -359,9 +294,10 @@ class Recognizer:
 
     def _details(self, reading: CardReading, trace: Trace) -> dict[str, Any]:
         extraction = reading.extraction
-        rotation = reading.rotation % 360
+        rotation = reading.scene.rotation % 360
         quarter = round(rotation / 90) % 4 * 90
         skew = ((rotation - quarter + 180) % 360) - 180
+        evidence = front_evidence(extraction)
         return {
             "fields": {
                 key: {
@@ -376,11 +312,13 @@ class Recognizer:
             "checks": [
                 {"name": c.name, "passed": c.passed, "detail": c.detail} for c in self._checks(extraction)
             ],
+            "frontEvidence": evidence,
+            "problems": self._problems(extraction) if evidence else ["no sign of a CNIC front"],
             "labelsFound": sorted(label.value for label in extraction.labels),
             "rotation": quarter,
             "skew": round(skew, 1),
-            "locator": reading.locator,
-            "linesRead": reading.lines,
+            "zoomed": reading.scene.zoomed,
+            "linesRead": len(reading.lines),
             "timingsMs": trace.timings,
         }
 

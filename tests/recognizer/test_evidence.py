@@ -1,0 +1,151 @@
+"""Front or not, and which FAIL: decided from all the evidence the lines give (no engine).
+
+Lines are placed in pixels of an upright view, as the scene gives them; values 30 px high,
+labels 18 px (about 0.6 x the values, as on real cards).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from cnic_ocr.recognizer.fields import OcrLine, extract
+from cnic_ocr.recognizer.service import CardReading, Recognizer, front_evidence
+
+
+def line(text: str, x: float, y: float, height: float = 30, score: float = 0.99) -> OcrLine:
+    width = 0.55 * height * max(len(text), 1)
+    return OcrLine(text=text, score=score, box=(x, y, x + width, y + height), weakest=score)
+
+
+def label(text: str, x: float, y: float) -> OcrLine:
+    return line(text, x, y, height=18)
+
+
+HEADER = [line("PAKISTAN", 150, 20, 45), line("National Identity Card", 450, 30, 30)]
+VALUES = [
+    line("Tariq Mehmood", 250, 110),
+    line("\u0627\u0628\u062c", 450, 160, score=0.2),  # the Urdu name: not a Latin value
+    line("Mehmood Akhtar", 250, 230),
+    line("\u0627\u0628\u062c", 450, 280, score=0.2),
+    line("M", 250, 350),
+    line("Pakistan", 450, 350),
+    line("35202-1234567-3", 250, 440),
+    line("14.09.1990", 450, 440),
+    line("09.03.2020", 250, 530),
+    line("09.03.2030", 450, 530),
+]
+LABELS = [
+    label("Name", 250, 85),
+    label("Father Name", 250, 205),
+    label("Gender", 250, 325),
+    label("Country of Stay", 450, 325),
+    label("Identity Number", 250, 415),
+    label("Date of Birth", 450, 415),
+    label("Date of Issue", 250, 505),
+    label("Date of Expiry", 450, 505),
+]
+TRUTH = {
+    "idNumber": "35202-1234567-3",
+    "name": "Tariq Mehmood",
+    "fatherName": "Mehmood Akhtar",
+    "gender": "M",
+    "country": "Pakistan",
+    "birthDay": "19900914",
+    "issueDay": "20200309",
+    "expiryDay": "20300309",
+}
+
+
+def answer(lines: list[OcrLine]) -> dict[str, Any]:
+    recognizer = Recognizer(engine=object(), today=lambda: date(2026, 11, 30))  # type: ignore[arg-type]
+    reading: Any = CardReading(extract(lines), scene=None, lines=lines)  # type: ignore[arg-type]
+    return recognizer._answer(reading)
+
+
+def test_a_front_with_every_label_read_is_ok() -> None:
+    assert answer(HEADER + LABELS + VALUES) == {"status": "OK", "message": TRUTH}
+
+
+def test_a_front_whose_labels_are_too_small_to_read_is_still_read() -> None:
+    """Title, number and dates show a front; the card's rules and the values' own places
+    give every field (birth < issue < expiry; the names above the grid, in its column)."""
+    extraction = extract(HEADER + VALUES)
+    assert front_evidence(extraction) == ["title", "number_and_dates"]
+    assert answer(HEADER + VALUES) == {"status": "OK", "message": TRUTH}
+    assert {reading.source for reading in extraction.fields.values()} == {"rules", "position"}
+
+
+def test_no_label_and_no_title_but_number_and_dates_is_a_front() -> None:
+    assert answer(VALUES) == {"status": "OK", "message": TRUTH}
+
+
+def test_a_front_with_a_field_unread_asks_for_another_image() -> None:
+    lines = [item for item in HEADER + LABELS + VALUES if item.text != "Mehmood Akhtar"]
+    assert answer(lines) == {"status": "FAIL", "message": "check input image and retry"}
+
+
+def test_only_the_title_and_labels_of_a_front_asks_for_another_image() -> None:
+    assert answer(HEADER + LABELS) == {"status": "FAIL", "message": "check input image and retry"}
+
+
+def test_the_back_with_its_number_is_not_an_identity_card() -> None:
+    back = [
+        line("\u067e\u062a\u06c1", 100, 60, score=0.1),
+        line("35202-1234567-3", 700, 40),
+        line("20231145067", 700, 420),
+        line("305-12-774210", 700, 460),
+        line("Registrar General of Pakistan", 80, 500, 20),
+    ]
+    assert front_evidence(extract(back)) == []
+    assert answer(back) == {"status": "FAIL", "message": "not identity card"}
+
+
+def test_a_driving_licence_names_itself_and_is_not_an_identity_card() -> None:
+    licence = [
+        line("DRIVING LICENCE", 300, 20, 45),
+        line("Name", 300, 100, 18),
+        line("Tariq Mehmood", 300, 130),
+        line("CNIC No.", 300, 200, 18),
+        line("35202-1234567-3", 300, 230),
+        line("Issue Date", 300, 300, 18),
+        line("09-03-2020", 300, 330),
+        line("Valid Till", 300, 400, 18),
+        line("08-03-2025", 300, 430),
+    ]
+    assert answer(licence) == {"status": "FAIL", "message": "not identity card"}
+
+
+def test_a_passport_page_without_the_cards_own_labels_is_not_an_identity_card() -> None:
+    passport = [
+        line("ISLAMIC REPUBLIC OF PAKISTAN", 200, 20),
+        label("Surname", 300, 100),
+        line("MEHMOOD", 300, 125),
+        label("Father Name", 300, 200),
+        line("MEHMOOD AKHTAR", 300, 225),
+        label("Date of Birth", 600, 200),
+        line("14 SEP 1990", 600, 225),
+        label("Date of Issue", 300, 300),
+        line("09 MAR 2020", 300, 325),
+        label("Citizenship Number", 40, 400),
+        line("35202-1234567-3", 40, 425),
+    ]
+    assert answer(passport) == {"status": "FAIL", "message": "not identity card"}
+
+
+def test_a_merged_gender_and_country_line_is_split_at_the_country_label() -> None:
+    """Two values close on one row are detected as one line ("MPakistan")."""
+    xs = (258.0, *(460.0 + 20 * index for index in range(8)))
+    merged = OcrLine("MPakistan", 0.99, (250, 350, 630, 380), 0.99, 0.99, (), (0.99,) * 9, xs)
+    lines = [item for item in HEADER + LABELS + VALUES if item.text not in ("M", "Pakistan")] + [merged]
+    fields = extract(lines).fields
+    assert (fields["gender"].value, fields["country"].value) == ("M", "Pakistan")
+
+
+def test_a_country_one_letter_off_a_countrys_name_is_a_misread() -> None:
+    lines = [item for item in HEADER + LABELS + VALUES if item.text != "Pakistan"]
+    assert answer([*lines, line("Pakistam", 450, 350)]) == {
+        "status": "FAIL",
+        "message": "check input image and retry",
+    }
+    assert answer([*lines, line("Saudi Arabia", 450, 350)])["status"] == "OK"
