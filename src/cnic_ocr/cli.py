@@ -10,6 +10,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from cnic_ocr.api.server import ClientLimits
+
 #: Show a progress bar from this many files on (and only when stderr is a terminal).
 PROGRESS_FROM = 5
 
@@ -38,6 +40,25 @@ def _parser() -> argparse.ArgumentParser:
         "--uploads",
         action="store_true",
         help="also serve POST /v1/uploads and GET /v1/uploads/{uploadId} (settings from the environment)",
+    )
+    limits = ClientLimits()
+    serve.add_argument(
+        "--connection-limit",
+        type=int,
+        default=limits.connection_limit,
+        help="open connections at most; when full, the slowest to send their request are closed",
+    )
+    serve.add_argument(
+        "--header-timeout",
+        type=float,
+        default=limits.header_timeout_seconds,
+        help="seconds a request's headers (and an idle connection) may take",
+    )
+    serve.add_argument(
+        "--min-body-rate",
+        type=int,
+        default=limits.min_body_bytes_per_second,
+        help="bytes/s a request body must keep on average after its first seconds",
     )
     return parser
 
@@ -69,7 +90,7 @@ def _recognize(files: Sequence[str], details: bool, annotate: Path | None) -> in
     return 2 if unreadable else 0
 
 
-def _serve(host: str, port: int, key_file: Path | None, uploads: bool) -> int:
+def _serve(host: str, port: int, key_file: Path | None, uploads: bool, limits: ClientLimits) -> int:
     from cnic_ocr.api.keys import ApiKeyConfigError, load_api_keys
     from cnic_ocr.api.server import serve
 
@@ -89,7 +110,7 @@ def _serve(host: str, port: int, key_file: Path | None, uploads: bool) -> int:
         except (ValueError, GetParameterError) as exc:  # settings (pydantic) or the signing secret
             print(f"cnic-ocr serve --uploads: cannot set up the uploads routes: {exc}", file=sys.stderr)
             return 2
-    serve(host, port, keys, more_routes=more_routes)
+    serve(host, port, keys, more_routes=more_routes, limits=limits)
     return 0
 
 
@@ -97,7 +118,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "recognize":
         return _recognize(args.files, args.details, args.annotate)
-    return _serve(args.host, args.port, args.api_key_file, args.uploads)
+    limits = ClientLimits(
+        connection_limit=args.connection_limit,
+        header_timeout_seconds=args.header_timeout,
+        min_body_bytes_per_second=args.min_body_rate,
+    )
+    return _serve(args.host, args.port, args.api_key_file, args.uploads, limits)
 
 
 if __name__ == "__main__":

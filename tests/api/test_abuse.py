@@ -7,6 +7,7 @@ import io
 import json
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -212,3 +213,37 @@ def test_the_readme_example_works_with_a_photo_over_the_argument_limit(
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == {"status": "OK", "message": sample.truth}
+
+
+def test_self_hosters_set_the_limits_on_the_command_line(tmp_path: Path) -> None:
+    """``cnic-ocr serve --header-timeout 2 ...``: logged at start, and a stalled client is closed at 2 s."""
+    keys = tmp_path / "keys"
+    keys.write_text(API_KEY + "\n", encoding="ascii")
+    command = [
+        str(Path(sys.executable).parent / "cnic-ocr"),
+        "serve",
+        "--port",
+        "0",
+        "--api-key-file",
+        str(keys),
+    ]
+    command += ["--connection-limit", "20", "--header-timeout", "2", "--min-body-rate", "4096"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert process.stdout is not None
+        serving = next(json.loads(line) for line in process.stdout if '"serving"' in line)
+        assert serving["limits"] == {
+            "connection_limit": 20,
+            "header_timeout_seconds": 2.0,
+            "min_body_bytes_per_second": 4096,
+            "body_grace_seconds": 5.0,
+        }
+        address = urlsplit(serving["url"])
+        with socket.create_connection((address.hostname, address.port), timeout=10) as conn:
+            conn.sendall(b"POST /v1/pk_ocr/general HTTP/1.1\r\nHost: x\r\n")
+            started = time.monotonic()
+            assert conn.recv(1024) == b""
+            assert 2 <= time.monotonic() - started < 5
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

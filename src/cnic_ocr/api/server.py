@@ -19,7 +19,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from types import FrameType
 from typing import Any, cast
 
@@ -125,7 +125,14 @@ def serve(
     restore = _stop_on_signals()
     try:
         logger.info(
-            "serving", extra={"url": urls[0], "urls": urls, "threads": threads, "api_keys": len(api_keys)}
+            "serving",
+            extra={
+                "url": urls[0],
+                "urls": urls,
+                "threads": threads,
+                "api_keys": len(api_keys),
+                "limits": asdict(limits),
+            },
         )
         server.run()  # returns after SIGTERM/SIGINT; waitress drops queued requests, waits 5 s
     finally:
