@@ -18,7 +18,14 @@ from difflib import SequenceMatcher
 from itertools import combinations
 
 from cnic_ocr.recognizer import rules
-from cnic_ocr.recognizer.labels import LABEL_TEXTS, OTHER_DOCUMENT_TITLES, PRINTED_PHRASES, Label, squash
+from cnic_ocr.recognizer.labels import (
+    COUNTRIES,
+    LABEL_TEXTS,
+    OTHER_DOCUMENT_TITLES,
+    PRINTED_PHRASES,
+    Label,
+    squash,
+)
 
 GENDERS = frozenset({"M", "F", "X"})
 DATE_FORMAT = "%Y%m%d"
@@ -45,6 +52,11 @@ LABEL_RATIO = 0.8
 SHORT_LABEL_RATIO = 0.9
 #: A line that reads this much like a label (a SequenceMatcher ratio) is not a name.
 MISREAD_LABEL_RATIO = 0.6
+#: A country read one letter from exactly one country's name, and this long, is that country;
+#: one read this close to some country's name (a SequenceMatcher ratio) but not one letter
+#: from exactly one is refused.
+MIN_SNAPPED_COUNTRY = 5
+NEAR_COUNTRY_RATIO = 0.75
 #: A value lies under its label when its middle is this many value heights lower...
 UNDER_LABEL = (0.3, 3.2)
 #: A value right under its label (the next line down) is at most this many heights lower.
@@ -322,6 +334,30 @@ ValueParser = Callable[[str], str | None]
 def _name_value(text: str) -> str | None:
     cleaned = _clean_name(text)
     return cleaned if _is_name(cleaned) and _is_printed_phrase(cleaned) is None else None
+
+
+def _country_value(text: str) -> str | None:
+    """A country of stay: a name of the countries cards print, or one letter from exactly one
+    of them (a misread: "Pakistam"); a title-case name near none is taken as printed, and one
+    near several is refused."""
+    value = _name_value(text)
+    if value is None or value in COUNTRIES:
+        return value
+    near = [country for country in COUNTRIES if _one_edit_apart(value, country)]
+    if len(near) == 1 and len(value) >= MIN_SNAPPED_COUNTRY:
+        return near[0]
+    close = any(SequenceMatcher(None, value, country).ratio() >= NEAR_COUNTRY_RATIO for country in COUNTRIES)
+    return None if close else value
+
+
+def _one_edit_apart(first: str, second: str) -> bool:
+    """One letter replaced, added or dropped."""
+    if abs(len(first) - len(second)) > 1 or first == second:
+        return False
+    if len(first) == len(second):
+        return sum(a != b for a, b in zip(first, second, strict=True)) == 1
+    shorter, longer = sorted((first, second), key=len)
+    return any(longer[:i] + longer[i + 1 :] == shorter for i in range(len(longer)))
 
 
 def _gender_value(text: str) -> str | None:
@@ -630,7 +666,9 @@ class _Reader:
             token = min(beside, key=lambda t: t.line.box[0], default=None)
             source = "position"
         if token is not None:
-            self.put("country", token, source, _name_value)
+            value = _country_value(token.line.text)
+            if value is not None:
+                self.put("country", _Token(value, token.line), source, _country_value)
 
     def _name_tokens(self) -> list[_Token]:
         """Lines that read as names, but for values taken and labels misread ("Geder")."""

@@ -13,7 +13,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from difflib import SequenceMatcher
 from typing import Any
 
 import cv2
@@ -41,7 +40,7 @@ from cnic_ocr.recognizer.fields import (
     gender_region,
 )
 from cnic_ocr.recognizer.imageio import ImageIntakeError, IntakeProblem, decode_image
-from cnic_ocr.recognizer.labels import CNIC_ONLY_LABELS, COUNTRIES, TITLE
+from cnic_ocr.recognizer.labels import CNIC_ONLY_LABELS, TITLE
 from cnic_ocr.recognizer.scene import RETRY_STRETCH, Scene, character_xs, crops_of, find_scene
 
 #: Images are processed at most this large (long side).
@@ -50,9 +49,6 @@ MAX_WORK_SIDE = 2000
 #: parity, issue and expiry by the validity period) needs only this mean confidence: a misread
 #: that happens to agree with an independent reading is far less likely than the misread.
 CORROBORATED_MIN_CONFIDENCE = 0.6
-#: A country read this close to a country's name (a SequenceMatcher ratio; one letter off in
-#: "Pakistan" is 0.875) but not equal to it is a misread.
-NEAR_COUNTRY_RATIO = 0.8
 FIELD_ORDER = ("idNumber", "name", "fatherName", "gender", "country", "birthDay", "issueDay", "expiryDay")
 
 _INTAKE_STATUS = {
@@ -93,13 +89,6 @@ def _trusted(reading: FieldReading) -> bool:
 
 def _trusted_when_corroborated(reading: FieldReading) -> bool:
     return reading.score >= CORROBORATED_MIN_CONFIDENCE
-
-
-def _near_a_country(value: str) -> bool:
-    """A value that is not a country's name but nearly one ("Pakistam") is that name misread."""
-    if value in COUNTRIES:
-        return False
-    return any(SequenceMatcher(None, value, country).ratio() >= NEAR_COUNTRY_RATIO for country in COUNTRIES)
 
 
 def front_evidence(extraction: Extraction) -> list[str]:
@@ -244,9 +233,7 @@ class Recognizer:
         ]
         if doubtful:
             problems.append("not read with confidence: " + ", ".join(doubtful))
-        country = found.get("country")
-        if country is not None and _near_a_country(country.value):
-            problems.append("country read one or two letters from a country's name: a misread")
+
         failed = [check.name for check in self._checks(extraction) if not check.passed]
         if failed:
             problems.append("rules not met: " + ", ".join(failed))
