@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -37,6 +40,19 @@ def test_an_ocr_server_that_cannot_start_is_reported_with_its_log(tmp_path: Path
 
 def test_stopping_an_ocr_server_that_never_started_is_harmless(tmp_path: Path) -> None:
     OcrServer("key", tmp_path / "ocr.log", port=free_port()).stop()
+
+
+def test_a_second_ctrl_c_kills_the_ocr_server_without_its_grace_period(tmp_path: Path) -> None:
+    server = OcrServer("key", tmp_path / "ocr.log", port=free_port())
+    # Stands for a server busy with a recognition: SIGTERM alone would not end it.
+    stubborn = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print(flush=True); "
+    process = subprocess.Popen([sys.executable, "-c", stubborn + "time.sleep(60)"], stdout=subprocess.PIPE)
+    assert process.stdout is not None
+    process.stdout.readline()  # SIGTERM is ignored from now on
+    server._process = process
+    started = time.monotonic()
+    server.stop(hurry=lambda: time.monotonic() - started > 1)
+    assert process.returncode == -9 and time.monotonic() - started < 10
 
 
 @pytest.mark.parametrize(

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import Any, Final, TextIO
+from typing import Any, Final, Self, TextIO
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -144,7 +144,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     def show(result: RunResult) -> None:
         _show_result(result, progress, as_json=args.json, show_pii=args.show_pii)
 
-    with _termination_as_interrupt():
+    signals = StopSignals()
+    with signals.installed():
         try:
             result = run(
                 args.template,
@@ -152,8 +153,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 args.images,
                 overrides,
                 progress,
+                signals,
                 serve_after=show if args.serve else None,
             )
+            if not args.serve:
+                show(result)
+            signals.check()  # one received while the results were printed
         except KeyboardInterrupt:
             progress("interrupted; every process this run started is stopped")
             return 130
@@ -163,11 +168,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         except (BotoCoreError, ClientError) as exc:
             progress(f"error: a call to the AWS stand-in (moto) failed: {exc}")
             return 1
-    if not args.serve:
-        show(result)
-    for problem in result.problems:
-        progress(f"error: {problem}")
-    return 1 if result.problems else 0
+        for problem in result.problems:
+            progress(f"error: {problem}")
+        return 1 if result.problems else 0
 
 
 def run(
@@ -176,11 +179,14 @@ def run(
     images: Path | None,
     parameter_overrides: dict[str, str],
     progress: Progress,
+    signals: StopSignals,
     *,
     serve_after: Callable[[RunResult], None] | None = None,
 ) -> RunResult:
     """Everything between reading the template and reading the results back; stops what it starts.
 
+    A stop signal raises KeyboardInterrupt, at the latest when the step it arrived in ends
+    (``signals.check()``), or after the cleanup if it arrived during it.
     With ``serve_after``, the result is handed to it while everything still runs; then new
     uploads are processed as they arrive until Ctrl-C (or SIGTERM), which ends the run normally.
     """
@@ -188,7 +194,7 @@ def run(
     work_dir.mkdir(parents=True, exist_ok=True)
     ocr_log = work_dir / "ocr-server.log"
     function_log_path = work_dir / "function.log"
-    with contextlib.ExitStack() as started:
+    with contextlib.ExitStack() as started, signals.armed():  # disarmed before the cleanup
         moto = MotoServer()
         started.callback(moto.stop)
         moto_url = moto.start()
@@ -199,6 +205,7 @@ def run(
         ocr_port = free_port()
         deployment = provision(stack, clients, ocr_api_url=ocr_url(ocr_port))
         _report_provisioning(deployment, template_path, progress)
+        signals.check()
 
         # The key the template's secret was created with is the one the OCR server accepts.
         api_key = clients("secretsmanager").get_secret_value(
@@ -216,23 +223,27 @@ def run(
             if uploads_settings is None
             else {**LOCAL_AWS_ENVIRONMENT, "AWS_ENDPOINT_URL": moto_url, **uploads_settings},
         )
-        started.callback(ocr.stop)
-        ocr.start()
+        started.callback(ocr.stop, signals.insisted)
+        with signals.deferred():  # an interrupt between fork and ``ocr`` knowing its child leaves it running
+            ocr.start()
         progress(f"OCR API server starting on {ocr.url} (loading the model; log: {ocr_log})")
         if ocr.serves_uploads:
             progress(f"it also serves /v1/uploads with {UPLOADS_FUNCTION}'s settings")
 
         uploads = _uploads(images, progress)  # while the model loads
+        signals.check()  # numpy.random's first import, in there, swallows KeyboardInterrupt
         trigger = deployment.function.trigger
         put_facts = _upload_all(clients("s3"), trigger.bucket, trigger.prefix, uploads, progress)
 
         function_log = started.enter_context(function_log_path.open("w", encoding="utf-8"))
         os.environ.update(deployment.function.environment)  # before the handler module is imported
         handler = _import_handler(deployment.function.handler, function_log)
+        signals.check()
 
         load_started = time.monotonic()
         ocr.wait_ready()
         progress(f"OCR API server ready (waited {time.monotonic() - load_started:.1f} s for the model)")
+        signals.check()
 
         keys = list(put_facts)
         dispatcher = Dispatcher(
@@ -246,7 +257,7 @@ def run(
             region=REGION,
             account_id=stack.account_id,
         )
-        missing = dispatcher.run(keys, _delivery_reporter(len(keys), trigger.prefix, progress))
+        missing = dispatcher.run(keys, _delivery_reporter(len(keys), trigger.prefix, progress, signals))
         result = _read_back(deployment, clients, keys, [function_log_path, ocr_log])
         if missing:
             shown = ", ".join(sorted(map(mask_id_numbers_in, missing)))
@@ -256,8 +267,11 @@ def run(
         if serve_after is not None:
             serve_after(result)
         if serve_after is not None and ocr_end is None:
-            _serve_uploads(dispatcher, ocr, str(api_key), trigger.bucket, trigger.prefix, result, progress)
-        return result
+            _serve_uploads(
+                dispatcher, ocr, str(api_key), trigger.bucket, trigger.prefix, result, progress, signals
+            )
+    signals.check()  # one received during the cleanup
+    return result
 
 
 def _serve_uploads(
@@ -268,16 +282,21 @@ def _serve_uploads(
     prefix: str,
     result: RunResult,
     progress: Progress,
+    signals: StopSignals,
 ) -> None:
     """Processes every new upload as it arrives, until Ctrl-C/SIGTERM or the OCR server's end."""
     print(MOBILE_FLOW.format(api=ocr.url, key=api_key, bucket=bucket, prefix=prefix), flush=True)
     if result.problems:
         progress(f"{len(result.problems)} problem(s) so far; listed when the run stops")
     progress(f"serving on {ocr.url}: new uploads under s3://{bucket}/{prefix} are processed; Ctrl-C stops")
-    try:
-        dispatcher.deliver_until(lambda: ocr.exited() is not None, _delivery_reporter(None, prefix, progress))
-    except KeyboardInterrupt as interrupt:
-        progress(f"stopping ({interrupt.args[0] if interrupt.args else 'Ctrl-C'})")
+    with contextlib.suppress(KeyboardInterrupt):  # the signal's own exception; it is recorded too
+        dispatcher.deliver_until(
+            lambda: ocr.exited() is not None or signals.received is not None,
+            _delivery_reporter(None, prefix, progress, signals),
+        )
+    stopped_by = signals.end_normally()
+    if stopped_by is not None:
+        progress(f"stopping ({stopped_by})")
         return
     result.problems.append(f"the OCR API server stopped while serving: {ocr.exited()}")
 
@@ -362,8 +381,14 @@ def _import_handler(handler_path: str, function_output: TextIO) -> Callable[[dic
     return handler  # type: ignore[no-any-return]
 
 
-def _delivery_reporter(total: int | None, prefix: str, progress: Progress) -> Callable[[Delivery], None]:
-    """One progress line per delivery, numbered (out of ``total`` when the uploads are known)."""
+def _delivery_reporter(
+    total: int | None, prefix: str, progress: Progress, signals: StopSignals
+) -> Callable[[Delivery], None]:
+    """One progress line per delivery, numbered (out of ``total`` when the uploads are known).
+
+    A delivery is a step: a stop signal that arrived during it (the exception maybe swallowed by
+    the handler's libraries) stops the run here.
+    """
     done = 0
 
     def report(delivery: Delivery) -> None:
@@ -378,6 +403,7 @@ def _delivery_reporter(total: int | None, prefix: str, progress: Progress) -> Ca
             outcome = f"failed {delivery.attempts} times → {where}: {delivery.error}"
         counter = f"{done}" if total is None else f"{done}/{total}"
         progress(f"[{counter}] {shown}: {outcome} ({delivery.seconds:.1f} s)")
+        signals.check()
 
     return report
 
@@ -441,23 +467,87 @@ def _parameter(text: str) -> tuple[str, str]:
     return name, value
 
 
-@contextlib.contextmanager
-def _termination_as_interrupt() -> Iterator[None]:
-    """SIGTERM and SIGHUP unwind like Ctrl-C, so every started process is stopped.
+class StopSignals:
+    """SIGINT, SIGTERM and SIGHUP stop the run like Ctrl-C, and every started process is stopped.
+
+    The signal is recorded, not only raised: the KeyboardInterrupt its handler raises lands in
+    whatever code runs, and some swallows it (numpy.random's first import, in the sample
+    generation, registers Cython types inside a bare ``except: pass``). :meth:`check`, at the
+    end of each step, raises it again. The handler raises only while :meth:`armed` (once: the
+    first signal), so no exception lands inside the cleanup and skips stopping a process.
 
     SIGINT too, explicitly: a parent that ignores it (a shell's background job) must not make
     the run unstoppable by Ctrl-C's signal.
     """
 
-    def interrupt(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt(signal.Signals(signum).name)
+    def __init__(self) -> None:
+        #: the name of the last stop signal received (None: none)
+        self.received: str | None = None
+        self._count = 0
+        self._armed = False
+        self._ended_normally = False
 
-    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[Self]:
+        """The handler, for SIGINT, SIGTERM and SIGHUP; the previous ones back afterwards."""
+        previous = {
+            sig: signal.signal(sig, self._handle) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+        }
+        try:
+            yield self
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+    @contextlib.contextmanager
+    def armed(self) -> Iterator[None]:
+        """The block's work is cut short by the first stop signal (it raises KeyboardInterrupt).
+
+        Some code turns that exception into another (an extension module's import, matplotlib's
+        in the sample generation, into ImportError): with a signal received, it is the signal's.
+        """
+        self._armed = True
+        try:
+            self.check()  # one received before
+            yield
+        except Exception:
+            self.check()
+            raise
+        finally:
+            self._armed = False
+
+    @contextlib.contextmanager
+    def deferred(self) -> Iterator[None]:
+        """A stop signal during the block is raised at its end (the block must not be cut)."""
+        armed, self._armed = self._armed, False
+        try:
+            yield
+        finally:
+            self._armed = armed
+        self.check()
+
+    def check(self) -> None:
+        """KeyboardInterrupt if a stop signal was received (and was not the normal end)."""
+        if self.received is not None and not self._ended_normally:
+            self._armed = False  # one exception on its way is enough
+            raise KeyboardInterrupt(self.received)
+
+    def insisted(self) -> bool:
+        """A second stop signal: the user will not wait for the OCR server's graceful end."""
+        return self._count > 1
+
+    def end_normally(self) -> str | None:
+        """From now on a stop signal is the run's normal end (``--serve``); the one received, if any."""
+        self._armed = False
+        self._ended_normally = True
+        return self.received
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        self.received = signal.Signals(signum).name
+        self._count += 1
+        if self._armed:
+            self._armed = False
+            raise KeyboardInterrupt(self.received)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -178,17 +178,20 @@ class OcrServer:
             return "(no log)"
         return "\n".join(text.splitlines()[-lines:])
 
-    def stop(self) -> None:
-        process, self._process = self._process, None
-        if process is None or process.poll() is not None:
+    def stop(self, hurry: Callable[[], bool] = lambda: False) -> None:
+        """SIGTERM; SIGKILL after STOP_TIMEOUT_SECONDS, or once ``hurry()`` (a second Ctrl-C) is true.
+
+        ``hurry`` is polled, not an exception: an exception could land before the kill.
+        """
+        process = self._process
+        if process is None:
             return
-        process.terminate()
         try:
-            process.wait(timeout=STOP_TIMEOUT_SECONDS)
-        except subprocess.TimeoutExpired:
-            process.kill()
+            process.terminate()
+            deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
+            while process.poll() is None and time.monotonic() < deadline and not hurry():
+                time.sleep(_POLL_SECONDS)
+        finally:  # also when the caller's exception cuts the wait short
+            process.kill()  # nothing once it has exited
             process.wait()
-        except KeyboardInterrupt:  # a second Ctrl-C: no more waiting
-            process.kill()
-            process.wait()
-            raise
+            self._process = None
