@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from cnic_ocr.recognizer.fields import OcrLine, extract
+from cnic_ocr.recognizer.fields import OcrLine, extract, gender_region
 from cnic_ocr.recognizer.service import CardReading, Recognizer, front_evidence
 
 
@@ -153,3 +153,17 @@ def test_a_country_is_read_against_the_countries_cards_print() -> None:
         "status": "FAIL",
         "message": "check input image and retry",
     }
+
+
+def test_the_gender_letter_is_looked_for_between_its_label_and_the_next() -> None:
+    """A lone letter often escapes detection: its box is read on its own, and must not reach
+    into the label under it (whose top would be read with the letter)."""
+    lines = [item for item in HEADER + LABELS + VALUES if item.text != "M"]
+    extraction = extract(lines)
+    assert "gender" not in extraction.fields
+    region = gender_region(extraction)
+    assert region is not None
+    gender_label = next(item for item in LABELS if item.text == "Gender")
+    number_label = next(item for item in LABELS if item.text == "Identity Number")
+    assert region[1] >= gender_label.box[3] and region[3] <= number_label.box[1]
+    assert region[0] < gender_label.box[0] < region[2]

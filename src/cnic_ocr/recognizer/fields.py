@@ -749,7 +749,8 @@ def extract(lines: list[OcrLine]) -> Extraction:
 
 def gender_region(extraction: Extraction) -> tuple[float, float, float, float] | None:
     """Where the gender letter must be when it was not detected (a lone letter often is not):
-    under the ``Gender`` label, or on the country's row to its left (view pixels)."""
+    under the ``Gender`` label (down to the next label), or on the country's row to its left
+    (view pixels)."""
     unit = extraction.unit
     label = extraction.labels.get(Label.GENDER)
     country = extraction.fields.get("country")
@@ -759,7 +760,11 @@ def gender_region(extraction: Extraction) -> tuple[float, float, float, float] |
         country_label = extraction.labels.get(Label.COUNTRY)
         if country_label is not None and country_label.box[0] > x0:
             right = min(right, country_label.box[0] - 0.1 * unit)
-        return x0 - 0.4 * unit, y1 + 0.05 * unit, right, y1 + 1.6 * unit
+        # down to the next label under it, whose top would otherwise be read with the letter
+        below = [
+            other.box[1] for other in extraction.labels.values() if other.box[1] > y1 and other.box[0] < right
+        ]
+        return x0 - 0.4 * unit, y1 + 0.05 * unit, right, min([y1 + 1.6 * unit, *below])
     if country is not None:
         x0, y0, _, y1 = country.box
         return x0 - 4 * unit, y0 - 0.2 * unit, x0 - 0.2 * unit, y1 + 0.2 * unit
