@@ -51,7 +51,6 @@ class ReadText:
     weakest: float  # lowest confidence of a character other than a space
     caseless: float = 0.0  # mean character confidence when letter case is not told apart
     rivals: tuple[tuple[str, float], ...] = ()  # per character: the model's best other character
-    end: float = 0.0  # where the last character ends, as a share of the crop's width
     confidences: tuple[float, ...] = ()  # per character
     positions: tuple[float, ...] = ()  # per character: its middle, as a share of the crop's width
 
@@ -172,9 +171,8 @@ class OcrEngine:
             weakest=min((c for char, c in zip(text, confidences, strict=True) if char != " "), default=0.0),
             caseless=float(np.mean(caseless)),
             rivals=tuple(rivals),
-            # The model sees the crop left-aligned in an input at least ``ratio`` wide.
-            end=float((steps[-1] + 1) / len(best) * ratio / aspect),
             confidences=tuple(confidences),
+            # The model sees the crop left-aligned in an input at least ``ratio`` wide.
             positions=tuple(float((step + 0.5) / len(best) * ratio / aspect) for step in steps),
         )
 

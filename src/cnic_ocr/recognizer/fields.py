@@ -170,8 +170,7 @@ class Extraction:
     phrases: frozenset[str] = frozenset()
     parsed_dates: dict[str, date] = field(default_factory=dict)
     lifetime: bool = False
-    #: Every identity number and calendar date read anywhere, fields or not.
-    numbers: int = 0
+    #: How many calendar dates were read anywhere, fields or not.
     dates: int = 0
     #: A birth date printed as a year only (some cards print no day and month).
     birth_year_only: bool = False
@@ -207,14 +206,6 @@ def _label_hits(line: OcrLine) -> list[tuple[Label, int, int]]:
         if all(end <= s or start >= e for _, s, e in hits) and all(label != h[0] for h in hits):
             hits.append((label, start, end))
     return hits
-
-
-def match_label(line: OcrLine) -> Label | None:
-    """The label a whole line is, if it is one and nothing else."""
-    hits = _label_hits(line)
-    if len(hits) == 1 and not squash(line.text[: hits[0][1]] + line.text[hits[0][2] :]):
-        return hits[0][0]
-    return None
 
 
 def split_labels(lines: list[OcrLine]) -> tuple[dict[Label, OcrLine], list[OcrLine]]:
@@ -495,7 +486,7 @@ class _Reader:
         self.dates = _tokens(
             self.values, rules.DATE_PATTERN, _date_value, besides=rules.NUMBER_PATTERN
         ) + _tokens(self.values, rules.LIFETIME_PATTERN, _date_value)
-        self.result.numbers, self.result.dates = len(self.numbers), len(self.dates)
+        self.result.dates = len(self.dates)
         self.taken: dict[str, OcrLine] = {}
 
     def put(self, key: str, token: _Token, source: str, value_of: ValueParser) -> None:
@@ -563,7 +554,7 @@ class _Reader:
             else:
                 self.result.parsed_dates[key] = datetime.strptime(token.value, DATE_FORMAT).date()
         if "birthDay" not in self.result.fields:
-            self._read_birth_year(by_label)
+            self._read_birth_year()
 
     def _dates_by_rules(self, by_label: dict[str, _Token]) -> dict[str, _Token]:
         """The (birth, issue, expiry) among the dates read that the card's rules allow.
@@ -621,7 +612,7 @@ class _Reader:
             and abs(line.centre[0] - other.centre[0]) < 2 * heights * self.unit
         )
 
-    def _read_birth_year(self, by_label: dict[str, _Token]) -> None:
+    def _read_birth_year(self) -> None:
         """A birth printed as a bare year ("1973"): under its label, or beside the number."""
         years = _tokens(self.values, re.compile(r"(?<![0-9.])(19|20)[0-9]{2}(?![0-9.])"), lambda t: t)
         anchor = self.labels.get(Label.BIRTH)
