@@ -142,6 +142,31 @@ def test_a_merged_gender_and_country_line_is_split_at_the_country_label() -> Non
     assert (fields["gender"].value, fields["country"].value) == ("M", "Pakistan")
 
 
+def test_a_value_reaching_just_past_the_next_column_is_split_there() -> None:
+    """The detector joins the gender letter to the country's first letter ("MP"): the split
+    falls by where the characters are, however little the line runs past the column."""
+    lines = [item for item in HEADER + LABELS + VALUES if item.text not in ("M", "Pakistan")]
+    joined = OcrLine("MP", 0.99, (250, 350, 462, 380), 0.99, 0.99, (), (0.99, 0.99), (258.0, 455.0))
+    rest = line("akistan", 466, 350)
+    fields = extract([*lines, joined, rest]).fields
+    assert fields["gender"].value == "M"
+
+
+def test_a_country_snapped_to_the_vocabulary_is_as_sure_as_its_other_letters() -> None:
+    """One unsure letter that the countries' names replace is no doubt about the country;
+    unsure letters elsewhere are."""
+    lines = [item for item in HEADER + LABELS + VALUES if item.text != "Pakistan"]
+
+    def country(confidences: tuple[float, ...]) -> OcrLine:
+        mean = sum(confidences) / len(confidences)
+        return OcrLine("Palistan", mean, (450, 350, 582, 380), min(confidences), mean, (), confidences)
+
+    one_unsure = country((0.99, 0.99, 0.35, 0.99, 0.99, 0.99, 0.99, 0.99))
+    assert answer([*lines, one_unsure]) == {"status": "OK", "message": TRUTH}
+    two_unsure = country((0.99, 0.99, 0.35, 0.99, 0.99, 0.3, 0.99, 0.99))
+    assert answer([*lines, two_unsure])["status"] == "FAIL"
+
+
 def test_a_country_is_read_against_the_countries_cards_print() -> None:
     """One letter from exactly one country's name is that country misread; a title-case name
     near no country is taken as printed; one near a country but not one letter off is refused."""

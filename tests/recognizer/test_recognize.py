@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
@@ -38,6 +39,24 @@ def test_gender_x_is_read(recognizer: Recognizer, condition: str) -> None:
     sample = generate(503, condition)  # the first seed whose card holder's gender is X
     assert sample.truth is not None and sample.truth["gender"] == "X"
     assert recognizer.recognize(sample.image) == {"status": "OK", "message": sample.truth}
+
+
+def test_a_lone_letter_is_found_by_detecting_its_box_again_enlarged(recognizer: Recognizer) -> None:
+    """Where the gender letter must be, the box is detected again enlarged and each line found
+    in it read: the letter alone, not the pattern or grid beside it."""
+    from cnic_ocr.recognizer.service import Trace
+
+    sample = generate(12, "clean", family="snic")
+    assert sample.truth is not None
+    image = recognizer._work_size(np.asarray(Image.open(io.BytesIO(sample.image)).convert("RGB")))
+    reading = recognizer._read(image, Trace())
+    letter = reading.extraction.fields["gender"]
+    unit = reading.extraction.unit
+    x0, y0, x1, y1 = letter.box
+    region = (x0 - 1.5 * unit, y0 - 0.2 * unit, x1 + 0.6 * unit, y1 + 0.2 * unit)
+    found = recognizer._read_region(reading.scene, region, unit)
+    assert [item.text for item in found] == [sample.truth["gender"]]
+    assert region[0] <= found[0].centre[0] <= region[2]
 
 
 @pytest.mark.parametrize("seed", range(4))

@@ -247,13 +247,17 @@ def _split_by_columns(values: list[OcrLine], labels: dict[Label, OcrLine], unit:
         pieces = [value]
         for start in starts:
             last = pieces[-1]
-            inside = last.box[0] + 0.5 * unit < start < last.box[2] - 0.5 * unit
+            cut = start - 0.25 * unit
+            if len(last.xs) == len(last.text):  # characters on both sides of the column's start
+                inside = any(x < cut for x in last.xs) and any(x > cut for x in last.xs)
+            else:
+                inside = last.box[0] + 0.5 * unit < start < last.box[2] - 0.5 * unit
             under = any(
                 abs(label.box[0] - start) < 1e-6
                 and UNDER_LABEL[0] < (last.centre[1] - label.centre[1]) / unit < RIGHT_UNDER_LABEL
                 for label in labels.values()
             )
-            if inside and under and (split := last.split_at(start - 0.25 * unit, 1.5 * unit)) is not None:
+            if inside and under and (split := last.split_at(cut, 1.5 * unit)) is not None:
                 pieces[-1:] = list(split)
         result.extend(pieces)
     return result
@@ -339,6 +343,26 @@ def _country_value(text: str) -> str | None:
         return near[0]
     close = any(SequenceMatcher(None, value, country).ratio() >= NEAR_COUNTRY_RATIO for country in COUNTRIES)
     return None if close else value
+
+
+def _agreeing_confidence(line: OcrLine, value: str) -> tuple[float, float]:
+    """Mean and lowest confidence of the characters read as ``value`` prints them.
+
+    A country one letter from exactly one of the countries cards print is that country: the
+    letter that was replaced is no doubt about the value, the others' confidence is.
+    """
+    if len(line.confidences) != len(line.text):
+        return line.score, line.weakest
+    matcher = SequenceMatcher(None, line.text, value, autojunk=False)
+    kept = [
+        line.confidences[index]
+        for block in matcher.get_matching_blocks()
+        for index in range(block.a, block.a + block.size)
+        if line.text[index] != " "
+    ]
+    if not kept:
+        return line.score, line.weakest
+    return sum(kept) / len(kept), min(kept)
 
 
 def _one_edit_apart(first: str, second: str) -> bool:
@@ -494,6 +518,8 @@ class _Reader:
         score, weakest = line.score, line.weakest
         if key == "gender":  # a lone letter shows no case: "x" and "X" split the confidence
             score = weakest = max(line.score, line.caseless)
+        elif key == "country" and token.value != _name_value(line.text):
+            score, weakest = _agreeing_confidence(line, token.value)
         self.result.fields[key] = FieldReading(
             token.value, score, source, weakest, _rival(line, value_of), box=line.box
         )

@@ -28,7 +28,7 @@ from cnic_ocr.contract import (
 )
 from cnic_ocr.recognizer import rules
 from cnic_ocr.recognizer.annotate import annotated_png
-from cnic_ocr.recognizer.engine import OcrEngine
+from cnic_ocr.recognizer.engine import OcrEngine, crop_quad
 from cnic_ocr.recognizer.fields import (
     MAX_RIVAL_PROBABILITY,
     MIN_CHAR_CONFIDENCE,
@@ -41,7 +41,7 @@ from cnic_ocr.recognizer.fields import (
 )
 from cnic_ocr.recognizer.imageio import ImageIntakeError, IntakeProblem, decode_image
 from cnic_ocr.recognizer.labels import CNIC_ONLY_LABELS, TITLE
-from cnic_ocr.recognizer.scene import RETRY_STRETCH, Scene, character_xs, crops_of, find_scene
+from cnic_ocr.recognizer.scene import CROP_PAD, RETRY_STRETCH, Scene, character_xs, crops_of, find_scene
 
 #: Images are processed at most this large (long side).
 MAX_WORK_SIDE = 2000
@@ -49,6 +49,12 @@ MAX_WORK_SIDE = 2000
 #: parity, issue and expiry by the validity period) needs only this mean confidence: a misread
 #: that happens to agree with an independent reading is far less likely than the misread.
 CORROBORATED_MIN_CONFIDENCE = 0.6
+#: A box where a lone letter must be is detected again with this margin (in value heights),
+#: enlarged at least this much and so its value lines are about this high (view pixels).
+REGION_MARGIN = 0.3
+REGION_ENLARGEMENT = 2.0
+REGION_LINE_HEIGHT = 60.0
+MAX_REGION_ENLARGEMENT = 4.0
 FIELD_ORDER = ("idNumber", "name", "fatherName", "gender", "country", "birthDay", "issueDay", "expiryDay")
 
 _INTAKE_STATUS = {
@@ -186,20 +192,41 @@ class Recognizer:
         if "gender" not in extraction.fields and front_evidence(extraction):
             region = gender_region(extraction)
             if region is not None:
-                lines.append(self._read_region(scene, region))
+                lines.extend(self._read_region(scene, region, extraction.unit))
                 extraction = extract(lines)
                 trace.lap("reread_ms", mark)
         return CardReading(extraction, scene, lines)
 
-    def _read_region(self, scene: Scene, region: tuple[float, float, float, float]) -> OcrLine:
-        """Read one box of the view (where a lone letter escaped detection) as a line."""
-        x0, y0, x1, y1 = (round(v) for v in region)
+    def _read_region(
+        self, scene: Scene, region: tuple[float, float, float, float], unit: float
+    ) -> list[OcrLine]:
+        """Detect and read the text of one box of the view, enlarged: a lone letter escapes
+        detection at the card's scale, and read as one with what is around it (a grid line,
+        the pattern behind it) it is garbled."""
+        x0, y0, x1, y1 = region
+        margin = REGION_MARGIN * unit
+        factor = min(max(REGION_ENLARGEMENT, REGION_LINE_HEIGHT / max(unit, 1.0)), MAX_REGION_ENLARGEMENT)
         height, width = scene.view.shape[:2]
-        x0, y0, x1, y1 = max(0, x0), max(0, y0), min(width, x1), min(height, y1)
-        crop = np.ascontiguousarray(scene.view[y0 : max(y1, y0 + 2), x0 : max(x1, x0 + 2)])
-        text = self.engine.read([crop])[0]
-        box = (float(x0), float(y0), float(x1), float(y1))
-        return OcrLine(text.text, text.score, box, text.weakest, text.caseless, text.rivals, text.confidences)
+        left, top = max(0, round(x0 - margin)), max(0, round(y0 - margin))
+        right, bottom = min(width, round(x1 + margin)), min(height, round(y1 + margin))
+        if right - left < 2 or bottom - top < 2:
+            return []
+        part = np.ascontiguousarray(scene.view[top:bottom, left:right])
+        enlarged = cv2.resize(part, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
+        crop = np.asarray(enlarged, dtype=np.uint8)
+        boxes, found = [], []
+        for box in self.engine.detect(crop):
+            (bx0, by0), (bx1, by1) = box.points.min(axis=0) / factor, box.points.max(axis=0) / factor
+            view_box = (left + float(bx0), top + float(by0), left + float(bx1), top + float(by1))
+            if x0 <= (view_box[0] + view_box[2]) / 2 <= x1 and y0 <= (view_box[1] + view_box[3]) / 2 <= y1:
+                boxes.append(view_box)
+                found.append(crop_quad(crop, box.points, pad=CROP_PAD))
+        if not found:  # nothing detected even enlarged: the box read as one line
+            boxes, found = [(float(left), float(top), float(right), float(bottom))], [crop]
+        return [
+            OcrLine(text.text, text.score, box, text.weakest, text.caseless, text.rivals, text.confidences)
+            for box, text in zip(boxes, self.engine.read(found), strict=True)
+        ]
 
     def _answer(self, reading: CardReading) -> dict[str, Any]:
         extraction = reading.extraction
