@@ -28,6 +28,16 @@ def test_find_dates_repairs_confusions_and_rejects_impossible_dates() -> None:
     assert rules.find_dates("09.03.2020 09.03.2030") == [date(2020, 3, 9), date(2030, 3, 9)]
 
 
+def test_a_date_missing_one_dot_is_still_the_date() -> None:
+    """The card prints 2-2-4 digits: one lost dot does not hide where it was; with both lost,
+    or with letters standing in for digits, it is not taken for a date."""
+    assert rules.find_dates("1409.2001") == rules.find_dates("14.092001") == [date(2001, 9, 14)]
+    assert rules.find_dates("14 .092001") == [date(2001, 9, 14)]
+    assert rules.find_dates("14092001") == []
+    assert rules.find_dates("l4O9.2OO1") == []
+    assert rules.digits_left_over("1409.2001") == 0
+
+
 def test_gender_parity() -> None:
     assert rules.gender_from_number("33100-7411692-4") == "F"
     assert rules.gender_from_number("33100-7411692-3") == "M"

@@ -46,9 +46,14 @@ NUMBER_PATTERN = re.compile(
     r"(?=$|[^0-9]|[0-9]{1,2}[.,][0-9]{2}[.,][0-9]{4})"
 )
 _DATE_SEP = r"\s?[.,:\-/ ]\s?"
+#: ``DD.MM.YYYY``; one of the two dots may be lost in reading ("1207.2030"): the card's fixed
+#: 2-2-4 digits still say where it was.
 DATE_PATTERN = re.compile(
-    rf"(?<![0-9])([{_DIGITISH}]{{2}}){_DATE_SEP}([{_DIGITISH}]{{2}}){_DATE_SEP}([{_DIGITISH}]{{4}})(?![0-9])"
+    rf"(?<![0-9])(?=[{_DIGITISH}]{{2}}{_DATE_SEP}|[{_DIGITISH}]{{4}}{_DATE_SEP})"
+    rf"([{_DIGITISH}]{{2}})(?:{_DATE_SEP})?([{_DIGITISH}]{{2}})(?:{_DATE_SEP})?([{_DIGITISH}]{{4}})(?![0-9])"
 )
+#: A date missing a dot is taken only when this many of its characters are digits as read.
+MIN_DIGITS_WITHOUT_DOT = 7
 LIFETIME_PATTERN = re.compile(r"\bl[il1]fe\s?t[il1]me\b", re.IGNORECASE)
 
 #: Validity periods (years) seen on real cards (and "Lifetime"); others are flagged.
@@ -77,6 +82,9 @@ def find_dates(text: str) -> list[date]:
     for match in DATE_PATTERN.finditer(text):
         parts = [to_digits(group) for group in match.groups()]
         if not all(parts):
+            continue
+        dotted = match.start(2) > match.end(1) and match.start(3) > match.end(2)
+        if not dotted and sum(ch.isdigit() for ch in match.group(0)) < MIN_DIGITS_WITHOUT_DOT:
             continue
         day, month, year = (int(p) for p in parts if p)
         try:
