@@ -76,6 +76,13 @@ def test_a_front_whose_labels_are_too_small_to_read_is_still_read() -> None:
     assert {reading.source for reading in extraction.fields.values()} == {"rules", "position"}
 
 
+def test_labels_misread_as_name_like_words_are_not_names() -> None:
+    """Labels are printed smaller than values: a label garbled into a title-case word
+    ("Wacne", "Co See Nexo") is not taken for one of the names above the grid."""
+    garbled = [label("Wacne", 250, 85), label("Co See Nexo", 250, 205)]
+    assert answer(HEADER + VALUES + garbled) == {"status": "OK", "message": TRUTH}
+
+
 def test_no_label_and_no_title_but_number_and_dates_is_a_front() -> None:
     assert answer(VALUES) == {"status": "OK", "message": TRUTH}
 

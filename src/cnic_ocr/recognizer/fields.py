@@ -72,6 +72,9 @@ GENDER_ABOVE_NUMBER = (0.5, 4.5)
 SAME_ROW = 0.7
 #: Names are printed in the number's column: their left ends within this many heights of it.
 NAME_COLUMN = 3.0
+#: ...and in the values' type: a line much lower than the number's is a label (printed about
+#: 0.6 x as high) misread into a name-like word ("Wacne" for "Name").
+VALUE_TYPE = 0.8
 
 
 @dataclass(frozen=True)
@@ -755,6 +758,7 @@ class _Reader:
             for t in names
             if t.line.centre[1] < top - SAME_ROW * self.unit
             and abs(t.line.box[0] - left) < NAME_COLUMN * self.unit
+            and t.line.height >= VALUE_TYPE * self.unit
         ]
         return sorted(column, key=lambda t: t.line.centre[1])
 
