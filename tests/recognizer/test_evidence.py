@@ -174,6 +174,20 @@ def test_a_country_snapped_to_the_vocabulary_is_as_sure_as_its_other_letters() -
     assert answer([*lines, two_unsure])["status"] == "FAIL"
 
 
+def test_a_rival_letter_is_settled_by_common_name_words_only() -> None:
+    """"Tariq" with "g" as a strong second choice is Tariq: "Tarig" is no name's word. A rare
+    name's rival reading is another rare name, and stays a doubt."""
+    lines = [item for item in HEADER + LABELS + VALUES if item.text != "Tariq Mehmood"]
+
+    def name(text: str, doubtful: int, rival: str) -> OcrLine:
+        rivals = tuple((rival, 0.3) if index == doubtful else ("", 0.0) for index in range(len(text)))
+        return OcrLine(text, 0.95, (250, 110, 450, 140), 0.6, 0.95, rivals, (0.95,) * len(text))
+
+    assert answer([*lines, name("Tariq Mehmood", 4, "g")]) == {"status": "OK", "message": TRUTH}
+    rare = answer([*lines, name("Zorak Mehmood", 3, "e")])
+    assert rare == {"status": "FAIL", "message": "check input image and retry"}
+
+
 def test_a_country_is_read_against_the_countries_cards_print() -> None:
     """One letter from exactly one country's name is that country misread; a title-case name
     near no country is taken as printed; one near a country but not one letter off is refused."""
