@@ -175,7 +175,7 @@ def test_a_country_snapped_to_the_vocabulary_is_as_sure_as_its_other_letters() -
 
 
 def test_a_rival_letter_is_settled_by_common_name_words_only() -> None:
-    """"Tariq" with "g" as a strong second choice is Tariq: "Tarig" is no name's word. A rare
+    """ "Tariq" with "g" as a strong second choice is Tariq: "Tarig" is no name's word. A rare
     name's rival reading is another rare name, and stays a doubt."""
     lines = [item for item in HEADER + LABELS + VALUES if item.text != "Tariq Mehmood"]
 
