@@ -188,6 +188,33 @@ def test_a_rival_letter_is_settled_by_common_name_words_only() -> None:
     assert rare == {"status": "FAIL", "message": "check input image and retry"}
 
 
+URDU_LINE = "\u0627\u0628\u062c"
+
+
+def test_a_number_and_one_date_among_urdu_lines_is_the_older_front() -> None:
+    """The older card prints only its number and birth date in Latin script, among Urdu lines
+    the engine cannot read: a CNIC front, answered "retry" with the reason."""
+    urdu = [line(URDU_LINE, 450, 60 + 60 * row, score=0.3) for row in range(5)]
+    lines = [line("35202-1234567-3", 200, 20), *urdu, line("14/09/1990", 250, 340)]
+    extraction = extract(lines)
+    assert front_evidence(extraction) == ["number_and_dates"]
+    assert answer(lines) == {"status": "FAIL", "message": "check input image and retry"}
+    recognizer = Recognizer(engine=object(), today=lambda: date(2026, 11, 30))  # type: ignore[arg-type]
+    assert any("older non-chip card" in problem for problem in recognizer._problems(extraction))
+
+
+def test_a_letter_quoting_a_number_and_dated_is_not_a_front() -> None:
+    prose = [
+        line("Date: 23.03.2025", 40, 20),
+        line("Subject: Request for account statement", 40, 80),
+        line("Please find the payment received for the order", 40, 140),
+        line("Contact the office within the working days", 40, 200),
+        line("Yours sincerely", 40, 260),
+        line("CNIC No: 35202-1234567-3", 40, 320),
+    ]
+    assert answer(prose) == {"status": "FAIL", "message": "not identity card"}
+
+
 def test_a_country_is_read_against_the_countries_cards_print() -> None:
     """One letter from exactly one country's name is that country misread; a title-case name
     near no country is taken as printed; one near a country but not one letter off is refused."""

@@ -59,6 +59,15 @@ def test_a_lone_letter_is_found_by_detecting_its_box_again_enlarged(recognizer: 
     assert region[0] <= found[0].centre[0] <= region[2]
 
 
+@pytest.mark.parametrize("condition", ["clean", "phone"])
+def test_the_older_non_chip_front_asks_for_another_image(recognizer: Recognizer, condition: str) -> None:
+    """Its front prints no issue or expiry date nor country: a front, answered "retry"."""
+    sample = generate(21, condition, family="legacy")
+    body = recognizer.recognize(sample.image, details=True)
+    assert (body["status"], body["message"]) == ("FAIL", "check input image and retry")
+    assert any("older non-chip card" in problem for problem in body["details"]["problems"])
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_negatives_are_not_identity_cards(recognizer: Recognizer, seed: int) -> None:
     """A card back, a blank card, a driving licence, a passport (seeds 0-3): none is a CNIC front."""

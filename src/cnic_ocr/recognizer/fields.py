@@ -71,6 +71,10 @@ SAME_COLUMN = 1.5
 GENDER_ABOVE_NUMBER = (0.5, 4.5)
 #: Two values are on one row when their middles differ by less than this many heights.
 SAME_ROW = 0.7
+#: Lines read with less mean confidence than this are not Latin text (the model reads Urdu
+#: script as garbled Latin), and are counted this many value heights around the number.
+LATIN_CONFIDENCE = 0.7
+SCRIPT_NEIGHBOURHOOD = 8
 #: Names are printed in the number's column: their left ends within this many heights of it.
 NAME_COLUMN = 3.0
 #: ...and in the values' type: a line much lower than the number's is a label (printed about
@@ -182,6 +186,8 @@ class Extraction:
     unit: float = 0.0
     #: A line names another document ("PASSPORT", "DRIVING LICENCE").
     other_document: bool = False
+    #: Lines around the number that the engine could not read as Latin text (Urdu script).
+    script_lines_near_number: int = 0
 
 
 # --- labels -------------------------------------------------------------------------------
@@ -523,6 +529,7 @@ class _Reader:
     """One card's lines, and the fields found in them so far."""
 
     def __init__(self, lines: list[OcrLine]) -> None:
+        self.lines = lines
         self.labels, values = split_labels(lines)
         self.unit = _value_unit(values)
         self.values = _split_by_columns(values, self.labels, self.unit)
@@ -569,6 +576,12 @@ class _Reader:
             token = max(self.numbers, key=lambda t: (self._dates_near(t.line), t.line.score))
             source = "rules"
         self.put("idNumber", token, source, _number_value)
+        self.result.script_lines_near_number = sum(
+            1
+            for line in self.lines
+            if (line.score < LATIN_CONFIDENCE or not any(ch.isalnum() for ch in line.text))
+            and self._near(line, token.line, SCRIPT_NEIGHBOURHOOD)
+        )
 
     def _dates_near(self, line: OcrLine) -> int:
         return sum(

@@ -41,7 +41,15 @@ from cnic_ocr.recognizer.fields import (
 )
 from cnic_ocr.recognizer.imageio import ImageIntakeError, IntakeProblem, decode_image
 from cnic_ocr.recognizer.labels import CNIC_ONLY_LABELS, TITLE
-from cnic_ocr.recognizer.scene import CROP_PAD, RETRY_STRETCH, Scene, character_xs, crops_of, find_scene
+from cnic_ocr.recognizer.scene import (
+    CROP_PAD,
+    RETRY_STRETCH,
+    Scene,
+    SceneLine,
+    character_xs,
+    crops_of,
+    find_scene,
+)
 
 #: Images are processed at most this large (long side).
 MAX_WORK_SIDE = 2000
@@ -55,6 +63,11 @@ REGION_MARGIN = 0.3
 REGION_ENLARGEMENT = 2.0
 REGION_LINE_HEIGHT = 60.0
 MAX_REGION_ENLARGEMENT = 4.0
+#: The older card's front prints its name, gender, father's name, mark and birth date in Urdu.
+MIN_SCRIPT_LINES = 3
+#: A line holding this many digits outside any number or date is read again in parts.
+MIXED_LINE_DIGITS = 3
+LINE_WINDOWS = ((0.0, 0.6), (0.4, 1.0))
 FIELD_ORDER = ("idNumber", "name", "fatherName", "gender", "country", "birthDay", "issueDay", "expiryDay")
 
 _INTAKE_STATUS = {
@@ -101,7 +114,9 @@ def front_evidence(extraction: Extraction) -> list[str]:
     """What shows a CNIC front: its title, its own labels, or a number among dates.
 
     A card back quotes the number alone; licences and passports print names, dates and even
-    the number, but not the CNIC's own labels or title, and they name themselves.
+    the number, but not the CNIC's own labels or title, and they name themselves. A number
+    and one date are the older card's front only among lines of Urdu (a letter quoting a
+    number and dated is not).
     """
     if extraction.other_document:
         return []
@@ -110,7 +125,10 @@ def front_evidence(extraction: Extraction) -> list[str]:
         evidence.append("title")
     if CNIC_ONLY_LABELS & extraction.labels.keys():
         evidence.append("labels")
-    if "idNumber" in extraction.fields and extraction.dates:
+    if "idNumber" in extraction.fields and (
+        extraction.dates >= 2
+        or (extraction.dates == 1 and extraction.script_lines_near_number >= MIN_SCRIPT_LINES)
+    ):
         evidence.append("number_and_dates")
     return evidence
 
@@ -187,6 +205,13 @@ class Recognizer:
                     character_xs(line, text.positions),
                 )
             )
+        mixed = [
+            index
+            for index, text in enumerate(texts)
+            if rules.digits_left_over(text.text) >= MIXED_LINE_DIGITS
+        ]
+        if mixed:
+            lines.extend(self._read_windows(scene, [scene.lines[index] for index in mixed]))
         extraction = extract(lines)
         mark = trace.lap("read_ms", mark)
         if "gender" not in extraction.fields and front_evidence(extraction):
@@ -196,6 +221,26 @@ class Recognizer:
                 extraction = extract(lines)
                 trace.lap("reread_ms", mark)
         return CardReading(extraction, scene, lines)
+
+    def _read_windows(self, scene: Scene, lines: list[SceneLine]) -> list[OcrLine]:
+        """Read each part (``LINE_WINDOWS``) of lines that hold digits no number or date was
+        read from: Latin digits printed on one line with a script the engine cannot read
+        (the older card's Urdu "date of birth : 04/07/1986") are garbled read whole."""
+        crops, boxes = [], []
+        for line in lines:
+            crop = crops_of(scene, [line])[0]
+            (x0, y0), (x1, y1) = line.points.min(axis=0), line.points.max(axis=0)
+            for start, end in LINE_WINDOWS:
+                crops.append(
+                    np.ascontiguousarray(crop[:, round(start * crop.shape[1]) : round(end * crop.shape[1])])
+                )
+                boxes.append(
+                    (float(x0 + start * (x1 - x0)), float(y0), float(x0 + end * (x1 - x0)), float(y1))
+                )
+        return [
+            OcrLine(text.text, text.score, box, text.weakest, text.caseless, text.rivals, text.confidences)
+            for box, text in zip(boxes, self.engine.read(crops), strict=True)
+        ]
 
     def _read_region(
         self, scene: Scene, region: tuple[float, float, float, float], unit: float
