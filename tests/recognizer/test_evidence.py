@@ -9,7 +9,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import pytest
+
 from cnic_ocr.recognizer.fields import OcrLine, extract, gender_region
+from cnic_ocr.recognizer.labels import Label
 from cnic_ocr.recognizer.service import CardReading, Recognizer, front_evidence
 
 
@@ -240,3 +243,54 @@ def test_the_gender_letter_is_looked_for_between_its_label_and_the_next() -> Non
     number_label = next(item for item in LABELS if item.text == "Identity Number")
     assert region[1] >= gender_label.box[3] and region[3] <= number_label.box[1]
     assert region[0] < gender_label.box[0] < region[2]
+
+
+def test_the_gender_letter_is_looked_for_on_the_countrys_row() -> None:
+    """Small type seen at a slant: the label's detected box reaches down over the letter, so
+    the letter is not under the label's box; it stands on the country's row, left of it."""
+    tall_label = OcrLine("Gender", 0.99, (250, 325, 310, 368), 0.99)
+    lines = [item for item in HEADER + LABELS + VALUES if item.text not in ("M", "Gender")] + [tall_label]
+    region = gender_region(extract(lines))
+    assert region is not None
+    letter = next(item for item in VALUES if item.text == "M")
+    country = next(item for item in VALUES if item.text == "Pakistan")
+    assert region[1] <= letter.box[1] and region[3] >= letter.box[3]
+    assert region[0] <= letter.box[0] and region[2] < country.box[0]
+
+
+def test_a_digit_read_twice_where_two_values_boxes_overlap_is_kept_once() -> None:
+    """The number's box reaches over the first digit of the date after it on the row, or the
+    date's box back over the number's last digit: that digit is read in both lines. It is
+    dropped from the line it leaves a number or a date in."""
+    number_text, date_text = "35202-1234567-3", "14.09.1990"
+    lines = [item for item in HEADER + LABELS + VALUES if item.text not in (number_text, date_text)]
+
+    def read(text: str, x: float) -> OcrLine:
+        xs = tuple(x + 5 + 12 * index for index in range(len(text)))
+        return OcrLine(text, 0.99, (x, 440, xs[-1] + 6, 470), 0.99, 0.99, (), (0.99,) * len(text), xs)
+
+    number = read(number_text + "1", 250)  # ends over the date's box, with its "1"
+    assert answer([*lines, number, read(date_text, 425)]) == {"status": "OK", "message": TRUTH}
+    date_over_number = read("3" + date_text, 420)  # starts over the number's box, with its "3"
+    assert answer([*lines, read(number_text, 250), date_over_number]) == {"status": "OK", "message": TRUTH}
+
+
+def test_without_its_label_the_gender_letter_is_looked_for_in_the_numbers_column() -> None:
+    """The country may stand far right of the letter (here 6 value heights): the letter stands
+    in the number's column, on the country's row."""
+    lines = [item for item in HEADER + LABELS + VALUES if item.text not in ("M", "Gender")]
+    region = gender_region(extract(lines))
+    assert region is not None
+    letter = next(item for item in VALUES if item.text == "M")
+    country = next(item for item in VALUES if item.text == "Pakistan")
+    assert region[0] <= letter.box[0] < letter.box[2] <= region[2] < country.box[0]
+    assert region[1] <= letter.box[1] and letter.box[3] <= region[3]
+
+
+def test_a_label_read_without_its_first_letters_starts_its_column_where_it_is_printed() -> None:
+    """ "ntry of Stay": the label's box was cut. Placed where its read letters stand, its
+    column would start inside "Pakistan", which would be split there as a merged value."""
+    cut = OcrLine("ntry of Stay", 0.95, (450 + 3 * 9.9, 325, 450 + 15 * 9.9, 343), 0.95)
+    lines = [item for item in HEADER + LABELS + VALUES if item.text != "Country of Stay"] + [cut]
+    assert answer(lines) == {"status": "OK", "message": TRUTH}
+    assert extract(lines).labels[Label.COUNTRY].box[0] == pytest.approx(450, abs=9)

@@ -64,6 +64,14 @@ def test_husband_name_label_gives_father_name_field() -> None:
     assert values(card_lines("Husband Name"))["fatherName"] == "Mirza Anjum Kamal"
 
 
+def test_a_name_that_reads_like_a_label_the_card_printed_elsewhere_is_a_name() -> None:
+    """ "Irfan Ahmed" is as near "fathername" as a misread label; a card prints the father's or
+    the husband's name label once, and its "Husband Name" was read."""
+    lines = with_value("Mirza Anjum Kamal", line("Irfan Ahmed", 0.27, 0.44, w=0.2))
+    lines = [replace(ln, text="Husband Name") if ln.text == "Father Name" else ln for ln in lines]
+    assert values(lines)["fatherName"] == "Irfan Ahmed"
+
+
 def test_label_matching_tolerates_ocr_noise_but_not_other_words() -> None:
     assert label_of(line("Date of Brth", 0, 0)) is Label.BIRTH
     assert label_of(line("ldentity Numbcr", 0, 0)) is Label.IDENTITY_NUMBER
@@ -186,3 +194,10 @@ def test_a_weak_rival_no_other_word_echoes_is_no_doubt() -> None:
     reading = line("Janat Mirza", 0.27, 0.24, w=0.2)
     reading = replace(reading, rivals=rivals(reading.text, p10=("e", 0.07)))  # "Mirze": no echo
     assert extract(with_value("Janat Mirza", reading)).fields["name"].echoed_rival == 0.0
+
+
+def test_a_line_split_where_only_spaces_stand_on_one_side_is_not_split() -> None:
+    text = "  Pakistan"
+    xs = tuple(100.0 + 10 * index for index in range(len(text)))
+    spaced = OcrLine(text, 0.9, (95, 0, 200, 20), 0.9, 0.9, (), (0.5,) * len(text), xs)
+    assert spaced.split_at(112.0, 1.0) is None

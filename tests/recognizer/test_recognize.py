@@ -33,6 +33,37 @@ def test_front_is_read_exactly(recognizer: Recognizer, condition: str, family: s
     CnicFields.model_validate(body["message"])
 
 
+def test_a_card_beside_papers_with_more_text_at_another_angle_is_read(recognizer: Recognizer) -> None:
+    """Seed 6000: receipts lying 30 degrees askew hold more text than the card; read at their
+    angle the card shows no answer, so it is read at the next angle, its own."""
+    sample = generate(6000, "phone", family="snic")
+    body = recognizer.recognize(sample.image, details=True)
+    assert abs(body["details"]["skew"]) < 5
+    assert {key: body[key] for key in ("status", "message")} == {"status": "OK", "message": sample.truth}
+
+
+def test_a_small_card_among_papers_is_read_closer(recognizer: Recognizer) -> None:
+    """Seed 6015: the card is a fifth of a photo full of receipts; at the reduced first view
+    its lone gender letter and its country are not detected, at the photo's own resolution
+    they are."""
+    sample = generate(6015, "rotated", family="classic")
+    body = recognizer.recognize(sample.image, details=True)
+    assert body["details"]["zoomed"]
+    assert {key: body[key] for key in ("status", "message")} == {"status": "OK", "message": sample.truth}
+
+
+def test_a_card_the_line_classifier_votes_upside_down_is_read_the_other_way_up(
+    recognizer: Recognizer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On small or blurred type the classifier's votes split (4 to 3 on a real photo); read
+    upside down a card shows no sign of one, and it is read the other way up."""
+    from cnic_ocr.recognizer import scene
+
+    monkeypatch.setattr(scene, "_is_upside_down", lambda *_: True)
+    sample = generate(11, "clean", family="snic")
+    assert recognizer.recognize(sample.image) == {"status": "OK", "message": sample.truth}
+
+
 @pytest.mark.parametrize("condition", ["clean", "phone"])
 def test_gender_x_is_read(recognizer: Recognizer, condition: str) -> None:
     """The lone letter X shows no case; "x" must not cost it the confidence to answer."""

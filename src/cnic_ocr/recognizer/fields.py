@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from difflib import SequenceMatcher
 from itertools import combinations
@@ -120,7 +120,7 @@ class OcrLine:
             left, right = x0 + (x1 - x0) * start / length, x0 + (x1 - x0) * end / length
         chars = self.confidences[start:end]
         text = self.text[start:end]
-        if len(chars) != len(text):  # no per-character confidences: the line's own
+        if len(chars) != len(text) or not chars:  # no per-character confidences: the line's own
             score, weakest = self.score, self.weakest
         else:
             score = sum(chars) / len(chars)
@@ -193,13 +193,14 @@ class Extraction:
 # --- labels -------------------------------------------------------------------------------
 
 
-def _label_hits(line: OcrLine) -> list[tuple[Label, int, int]]:
-    """The labels printed in ``line`` as (label, first character, end), longest matches first.
+def _label_hits(line: OcrLine) -> list[tuple[Label, int, int, int]]:
+    """The labels printed in ``line`` as (label, first character, end, letters unread at its
+    start), longest matches first.
 
     One detected line can hold two labels ("Gender Country of Stay"), or a label and its value.
     """
     words = [(m.start(), m.end()) for m in re.finditer(r"\S+", line.text)]
-    candidates: list[tuple[float, Label, int, int]] = []
+    candidates: list[tuple[float, Label, int, int, int]] = []
     for first in range(len(words)):
         for last in range(first, min(first + 4, len(words))):
             start, end = words[first][0], words[last][1]
@@ -208,24 +209,34 @@ def _label_hits(line: OcrLine) -> list[tuple[Label, int, int]]:
                 continue
             for label, texts in LABEL_TEXTS.items():
                 for text in texts:
-                    ratio = SequenceMatcher(None, letters, text).ratio()
+                    matcher = SequenceMatcher(None, letters, text)
+                    ratio = matcher.ratio()
                     if ratio >= (SHORT_LABEL_RATIO if len(text) <= 6 else LABEL_RATIO):
-                        candidates.append((ratio * len(text), label, start, end))
-    hits: list[tuple[Label, int, int]] = []
-    for _, label, start, end in sorted(candidates, key=lambda c: -c[0]):
-        if all(end <= s or start >= e for _, s, e in hits) and all(label != h[0] for h in hits):
-            hits.append((label, start, end))
+                        block = matcher.get_matching_blocks()[0]
+                        candidates.append((ratio * len(text), label, start, end, max(block.b - block.a, 0)))
+    hits: list[tuple[Label, int, int, int]] = []
+    for _, label, start, end, unread in sorted(candidates, key=lambda c: -c[0]):
+        if all(end <= s or start >= e for _, s, e, _ in hits) and all(label != h[0] for h in hits):
+            hits.append((label, start, end, unread))
     return hits
 
 
 def split_labels(lines: list[OcrLine]) -> tuple[dict[Label, OcrLine], list[OcrLine]]:
-    """The labels read (the most confident of each) and the parts of lines that are not labels."""
+    """The labels read (the most confident of each) and the parts of lines that are not labels.
+
+    A label whose first letters were not read ("ntry of Stay": its box was cut) is placed
+    where it starts, those letters further left: its left end is where its column starts.
+    """
     labels: dict[Label, OcrLine] = {}
     values: list[OcrLine] = []
     for line in lines:
         cursor = 0
-        for label, start, end in sorted(_label_hits(line), key=lambda hit: hit[1]):
+        for label, start, end, unread in sorted(_label_hits(line), key=lambda hit: hit[1]):
             piece = line.part(start, end)
+            if unread:
+                x0, y0, x1, y1 = piece.box
+                pitch = (x1 - x0) / max(len(squash(piece.text)), 1)
+                piece = replace(piece, box=(x0 - unread * pitch, y0, x1, y1))
             if label not in labels or piece.score > labels[label].score:
                 labels[label] = piece
             if squash(line.text[cursor:start]) or any(ch.isdigit() for ch in line.text[cursor:start]):
@@ -237,12 +248,57 @@ def split_labels(lines: list[OcrLine]) -> tuple[dict[Label, OcrLine], list[OcrLi
     return labels, values
 
 
-def _like_a_label(line: OcrLine) -> bool:
-    """A line that reads nearly like a label ("Fater Nane") is that label misread."""
+def _unshared(lines: list[OcrLine]) -> list[OcrLine]:
+    """The lines, each character read twice where two lines' boxes overlap kept in one only.
+
+    Two values close on one row get detected boxes that overlap, and the characters where
+    they overlap are read in both: the number's crop ends with the first digit of the date
+    after it ("13085-5415378-02"), or the date's crop starts with the number's last digit
+    ("723.08.1982"). The copy dropped is the one whose removal leaves more numbers and dates
+    read; when neither does, both lines stay as read.
+    """
+    lines = list(lines)
+    for i, j in ((i, j) for i in range(len(lines)) for j in range(len(lines)) if i != j):
+        left, right = lines[i], lines[j]
+        if abs(left.centre[1] - right.centre[1]) > 0.5 * min(left.height, right.height):
+            continue
+        if not left.box[0] < right.box[0] < left.box[2] < right.box[2]:
+            continue
+        options = [(left, right)]
+        ends = sum(1 for x in left.xs if x >= right.box[0])  # left's characters over right
+        shared = left.text[len(left.text) - ends :].strip() if len(left.xs) == len(left.text) and ends else ""
+        if shared and right.text.lstrip().startswith(shared):
+            options.append((left.part(0, len(left.text) - ends), right))
+        starts = sum(1 for x in right.xs if x <= left.box[2])  # right's characters over left
+        shared = right.text[:starts].strip() if len(right.xs) == len(right.text) else ""
+        if shared and left.text.rstrip().endswith(shared):
+            options.append((left, right.part(starts, len(right.text))))
+        best = max(options, key=lambda pair: sum(_values_in(line.text) for line in pair))
+        lines[i], lines[j] = best
+    return lines
+
+
+def _values_in(text: str) -> int:
+    return len(rules.find_id_numbers(text)) + len(rules.find_dates(rules.NUMBER_PATTERN.sub(" ", text)))
+
+
+#: Labels a card prints one of: the father's or the husband's name.
+ONE_OF = (frozenset({Label.FATHER_NAME, Label.HUSBAND_NAME}),)
+
+
+def _like_a_label(line: OcrLine, read: frozenset[Label]) -> bool:
+    """A line that reads nearly like a label ("Fater Nane") is that label misread, unless that
+    label was read elsewhere: each is printed once, and a name may read like one ("Irfan Ahmed"
+    is as near "fathername" as a misread label is, on a card whose "Husband Name" was read)."""
+    printed = set(read)
+    for group in ONE_OF:
+        if group & printed:
+            printed |= group
     letters = squash(line.text)
     return any(
         SequenceMatcher(None, letters, text).ratio() >= MISREAD_LABEL_RATIO
-        for texts in LABEL_TEXTS.values()
+        for label, texts in LABEL_TEXTS.items()
+        if label not in printed
         for text in texts
         if len(text) > 4
     )
@@ -529,6 +585,7 @@ class _Reader:
     """One card's lines, and the fields found in them so far."""
 
     def __init__(self, lines: list[OcrLine]) -> None:
+        lines = _unshared(lines)
         self.lines = lines
         self.labels, values = split_labels(lines)
         self.unit = _value_unit(values)
@@ -734,7 +791,7 @@ class _Reader:
             for line in self.values
             if id(line) not in taken
             and (value := _name_value(line.text)) is not None
-            and not _like_a_label(line)
+            and not _like_a_label(line, frozenset(self.labels))
         ]
 
     def read_names(self) -> None:
@@ -804,25 +861,62 @@ def extract(lines: list[OcrLine]) -> Extraction:
     return _Reader(lines).run()
 
 
+#: The card's text reaches this many value heights beyond its labels and values read.
+CARD_MARGIN = 3.0
+
+
+def card_extent(extraction: Extraction) -> tuple[float, float, float, float] | None:
+    """The box of the card's labels and values that were read, with a margin for those that
+    were not (view pixels); None when none was read."""
+    boxes = [line.box for line in extraction.labels.values()]
+    boxes += [reading.box for reading in extraction.fields.values()]
+    if not boxes:
+        return None
+    margin = CARD_MARGIN * extraction.unit
+    return (
+        max(0.0, min(box[0] for box in boxes) - margin),
+        max(0.0, min(box[1] for box in boxes) - margin),
+        max(box[2] for box in boxes) + margin,
+        max(box[3] for box in boxes) + margin,
+    )
+
+
 def gender_region(extraction: Extraction) -> tuple[float, float, float, float] | None:
     """Where the gender letter must be when it was not detected (a lone letter often is not):
-    under the ``Gender`` label (down to the next label), or on the country's row to its left
-    (view pixels)."""
+    on the country's row, under the ``Gender`` label or else in the number's column (view
+    pixels); without the country, under the label down to the next label.
+
+    The country is a detected value: its row is where the letter stands, even when the label's
+    detected box is too tall and reaches down over the letter (small type seen at a slant).
+    The region stops at a label under it, whose top would otherwise be read with the letter.
+    """
     unit = extraction.unit
     label = extraction.labels.get(Label.GENDER)
     country = extraction.fields.get("country")
+    number = extraction.fields.get("idNumber")
     if label is not None:
-        x0, _, _, y1 = label.box
-        right = x0 + 3 * unit
+        left, right = label.box[0] - 0.4 * unit, label.box[0] + 3 * unit
         country_label = extraction.labels.get(Label.COUNTRY)
-        if country_label is not None and country_label.box[0] > x0:
+        if country_label is not None and country_label.box[0] > label.box[0]:
             right = min(right, country_label.box[0] - 0.1 * unit)
-        # down to the next label under it, whose top would otherwise be read with the letter
-        below = [
-            other.box[1] for other in extraction.labels.values() if other.box[1] > y1 and other.box[0] < right
-        ]
-        return x0 - 0.4 * unit, y1 + 0.05 * unit, right, min([y1 + 1.6 * unit, *below])
+    elif number is not None:
+        left, right = number.box[0] - 0.4 * unit, number.box[0] + 2 * unit
+    elif country is not None:
+        left, right = country.box[0] - 4 * unit, country.box[0]
+    else:
+        return None
     if country is not None:
-        x0, y0, _, y1 = country.box
-        return x0 - 4 * unit, y0 - 0.2 * unit, x0 - 0.2 * unit, y1 + 0.2 * unit
-    return None
+        right = min(right, country.box[0] - 0.2 * unit)
+        top, bottom = country.box[1] - 0.2 * unit, country.box[3] + 0.2 * unit
+        middle = (country.box[1] + country.box[3]) / 2
+    elif label is not None:
+        top, bottom = label.box[3] + 0.05 * unit, label.box[3] + 1.6 * unit
+        middle = label.box[3]
+    else:
+        return None
+    below = [
+        other.box[1]
+        for other in extraction.labels.values()
+        if other.box[1] > middle and other.box[0] < right and other.box[2] > left
+    ]
+    return left, top, right, min([bottom, *below])

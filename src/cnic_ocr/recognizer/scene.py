@@ -67,42 +67,84 @@ class Scene:
     zoomed: bool
 
 
-def find_scene(engine: OcrEngine, image: NDArray[np.uint8]) -> Scene:
-    """Detect the text of ``image`` and turn it upright; the lines are not read yet."""
+@dataclass(frozen=True)
+class Detection:
+    """The text lines detected in the whole photo, and the angles they run at."""
+
+    view: NDArray[np.uint8]
+    to_view: Matrix
+    boxes: list[TextBox]
+    #: Angles text runs at, the most text first (``text_angles``).
+    angles: list[float]
+
+
+def detect_text(engine: OcrEngine, image: NDArray[np.uint8]) -> Detection:
+    """Detect the text of the whole ``image`` at the size the detector reads well."""
     height, width = image.shape[:2]
     scale = min(MAX_UPSCALE, DETECT_SIDE / max(height, width))
     first = _affine(image, np.diag([scale, scale, 1.0]), (round(width * scale), round(height * scale)))
     boxes = engine.detect(first.view)
-    angle = dominant_angle(boxes)
+    return Detection(first.view, first.to_view, boxes, text_angles(boxes))
+
+
+def find_scene(
+    engine: OcrEngine,
+    image: NDArray[np.uint8],
+    detection: Detection,
+    angle: float | None,
+    against_votes: bool = False,
+) -> Scene:
+    """Turn ``image`` so the text at ``angle`` (one of ``detection.angles``) runs upright; the
+    lines are not read yet. The line classifier's votes say which way up, unless
+    ``against_votes`` (its votes split on a small or blurred card)."""
     if angle is None:
-        return Scene(first.view, [], first.to_view, 0.0, False)
-    turn = _turn_matrix(angle, first.view.shape[1], first.view.shape[0])
-    upright = _affine(
-        image, turn @ first.to_view, _turned_size(turn, first.view.shape[1], first.view.shape[0])
-    )
-    lines = [_moved(box.points, turn) for box in boxes]
+        return Scene(detection.view, [], detection.to_view, 0.0, False)
+    height, width = detection.view.shape[:2]
+    turn = _turn_matrix(angle, width, height)
+    upright = _affine(image, turn @ detection.to_view, _turned_size(turn, width, height))
+    lines = [_moved(box.points, turn) for box in detection.boxes]
     lines = [line for line in lines if _aligned(line)]
     rotation = angle
-    if _is_upside_down(engine, upright.view, lines):
+    if _is_upside_down(engine, upright.view, lines) != against_votes:
         upright, lines = _rotated_half(image, upright, lines)
         rotation += 180
-    zoomed = False
+    scene = Scene(upright.view, _largest(lines), upright.to_view, rotation % 360, False)
     heights = [line.height for line in lines if line.width > 2 * line.height]
     if heights and float(np.median(heights)) < MIN_LINE_HEIGHT:
         region = _text_region(lines, upright.view.shape[1], upright.view.shape[0])
-        factor = min(ZOOM_LINE_HEIGHT / float(np.median(heights)), 3.0)
-        x0, y0, x1, y1 = region
-        factor = min(factor, ZOOM_MAX_SIDE / max(x1 - x0, y1 - y0))
-        if factor > 1.15:
-            crop = np.array([[factor, 0.0, -x0 * factor], [0.0, factor, -y0 * factor], [0.0, 0.0, 1.0]])
-            size = (round((x1 - x0) * factor), round((y1 - y0) * factor))
-            zoom = _affine(image, crop @ upright.to_view, size)
-            zoomed_lines = [SceneLine(box.points) for box in engine.detect(zoom.view)]
-            zoomed_lines = [line for line in zoomed_lines if _aligned(line)]
-            if zoomed_lines:
-                upright, lines, zoomed = zoom, zoomed_lines, True
-    lines = sorted(lines, key=lambda line: -line.width * line.height)[:MAX_LINES]
-    return Scene(upright.view, lines, upright.to_view, rotation % 360, zoomed)
+        return zoom_scene(engine, image, scene, region, ZOOM_LINE_HEIGHT / float(np.median(heights))) or scene
+    return scene
+
+
+def zoom_scene(
+    engine: OcrEngine,
+    image: NDArray[np.uint8],
+    scene: Scene,
+    region: tuple[float, float, float, float],
+    factor: float,
+) -> Scene | None:
+    """``region`` of the view cut out of the photo ``factor`` times larger (within limits) and
+    its text detected again; None when that is not larger or holds no text."""
+    x0, y0, x1, y1 = region
+    factor = min(factor, 3.0, ZOOM_MAX_SIDE / max(x1 - x0, y1 - y0, 1.0))
+    if factor <= 1.15:
+        return None
+    crop = np.array([[factor, 0.0, -x0 * factor], [0.0, factor, -y0 * factor], [0.0, 0.0, 1.0]])
+    size = (round((x1 - x0) * factor), round((y1 - y0) * factor))
+    zoom = _affine(image, crop @ scene.to_view, size)
+    lines = [line for line in (SceneLine(box.points) for box in engine.detect(zoom.view)) if _aligned(line)]
+    if not lines:
+        return None
+    return Scene(zoom.view, _largest(lines), zoom.to_view, scene.rotation, True)
+
+
+def photo_scale(scene: Scene) -> float:
+    """How many view pixels a pixel of the photo is (below 1: the view shows less detail)."""
+    return math.sqrt(abs(float(np.linalg.det(scene.to_view[:2, :2]))))
+
+
+def _largest(lines: list[SceneLine]) -> list[SceneLine]:
+    return sorted(lines, key=lambda line: -line.width * line.height)[:MAX_LINES]
 
 
 #: Crops are cut with this margin around a line, as a share of its height.
@@ -127,33 +169,51 @@ def crops_of(scene: Scene, lines: list[SceneLine], stretch: float = READ_STRETCH
     return crops
 
 
-def dominant_angle(boxes: list[TextBox]) -> float | None:
-    """The baseline angle (degrees, in [-90, 90)) most text runs at, weighed by line length.
+#: Lines within this many degrees of an angle run at that angle (a card's lines spread a few
+#: degrees when the photo is taken at a slant; another paper's lines, even 5 degrees off, are
+#: not the card's).
+ANGLE_WINDOW = 3.0
+#: Other angles text runs at are tried when they hold at least this share of the most text.
+OTHER_ANGLE_SHARE = 1 / 3
 
-    Lines within 6 degrees of each other form a group: the card's lines are one group, papers
-    lying askew beside it others. Boxes too short to show a direction do not vote.
+
+def text_angles(boxes: list[TextBox]) -> list[float]:
+    """The baseline angles (degrees, in [-90, 90)) text runs at, the most text first.
+
+    Each is the densest angle (the most line length within ``ANGLE_WINDOW``) refined to the
+    weighted mean of the lines around it; its lines then leave the count. The card's lines
+    make one, papers lying askew beside it others, and those that hold far less text than
+    the first (``OTHER_ANGLE_SHARE``) are left out. Boxes too short to show a direction do
+    not count.
     """
-    lines = []
+    lines: list[tuple[float, float]] = []
     for box in boxes:
         (_, _), (w, h), angle = cv2.minAreaRect(box.points)
         if w < h:
             w, h, angle = h, w, angle + 90
         if w >= 2 * h:
             lines.append((((angle + 90) % 180) - 90, float(w)))
-    if not lines:
-        return None
-    groups: list[list[tuple[float, float]]] = []
-    for angle, length in sorted(lines, key=lambda item: -item[1]):
-        for members in groups:
-            if abs(((angle - members[0][0]) + 90) % 180 - 90) < 6:
-                members.append((angle, length))
-                break
-        else:
-            groups.append([(angle, length)])
-    best = max(groups, key=lambda members: sum(length for _, length in members))
-    # weighted circular mean on the doubled angle (a line has no direction)
-    sin = sum(w * math.sin(math.radians(2 * a)) for a, w in best)
-    cos = sum(w * math.cos(math.radians(2 * a)) for a, w in best)
+    angles: list[tuple[float, float]] = []
+    while lines:
+        densest = max(
+            (a for a, _ in lines), key=lambda at: sum(w for a, w in lines if _apart(a, at) < ANGLE_WINDOW)
+        )
+        centre = _mean_angle([(a, w) for a, w in lines if _apart(a, densest) < ANGLE_WINDOW])
+        members = [(a, w) for a, w in lines if _apart(a, centre) < ANGLE_WINDOW]  # never empty
+        angles.append((_mean_angle(members), sum(w for _, w in members)))
+        lines = [(a, w) for a, w in lines if min(_apart(a, centre), _apart(a, densest)) >= ANGLE_WINDOW]
+    return [angle for angle, weight in angles if weight >= OTHER_ANGLE_SHARE * angles[0][1]]
+
+
+def _apart(first: float, second: float) -> float:
+    """Degrees between two line directions (a line has no direction: 0 and 180 are one)."""
+    return abs(((first - second) + 90) % 180 - 90)
+
+
+def _mean_angle(lines: list[tuple[float, float]]) -> float:
+    """The length-weighted circular mean of line angles (on the doubled angle)."""
+    sin = sum(w * math.sin(math.radians(2 * a)) for a, w in lines)
+    cos = sum(w * math.cos(math.radians(2 * a)) for a, w in lines)
     return math.degrees(math.atan2(sin, cos)) / 2
 
 

@@ -36,6 +36,7 @@ from cnic_ocr.recognizer.fields import (
     Extraction,
     FieldReading,
     OcrLine,
+    card_extent,
     extract,
     gender_region,
 )
@@ -44,11 +45,15 @@ from cnic_ocr.recognizer.labels import CNIC_ONLY_LABELS, TITLE
 from cnic_ocr.recognizer.scene import (
     CROP_PAD,
     RETRY_STRETCH,
+    ZOOM_LINE_HEIGHT,
     Scene,
     SceneLine,
     character_xs,
     crops_of,
+    detect_text,
     find_scene,
+    photo_scale,
+    zoom_scene,
 )
 
 #: Images are processed at most this large (long side).
@@ -68,6 +73,8 @@ MIN_SCRIPT_LINES = 3
 #: A line holding this many digits outside any number or date is read again in parts.
 MIXED_LINE_DIGITS = 3
 LINE_WINDOWS = ((0.0, 0.6), (0.4, 1.0))
+#: Angles the card is looked for at, at most (see ``_read``).
+ANGLES_TRIED = 2
 FIELD_ORDER = ("idNumber", "name", "fatherName", "gender", "country", "birthDay", "issueDay", "expiryDay")
 
 _INTAKE_STATUS = {
@@ -179,9 +186,57 @@ class Recognizer:
         return np.asarray(cv2.resize(image, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
 
     def _read(self, image: NDArray[np.uint8], trace: Trace) -> CardReading:
+        """Read the card at the angle most text runs at, the way up the line classifier votes
+        for. When that reading cannot be answered OK: closer (``_closer``); the other way up
+        when it shows no sign of a card at all (the classifier's votes split on small or
+        blurred type); then at the next angle that much text runs at (papers lying askew
+        beside the card can hold more text than it). The reading that shows the most of a
+        card is kept."""
         mark = time.perf_counter()
-        scene = find_scene(self.engine, image)
-        mark = trace.lap("scene_ms", mark)
+        detection = detect_text(self.engine, image)
+        readings: list[tuple[tuple[bool, int, int], CardReading]] = []
+        angles: list[float | None] = [*detection.angles[:ANGLES_TRIED]] or [None]
+        for index, angle in enumerate(angles):
+            for against_votes in (False, True) if index == 0 and angle is not None else (False,):
+                scene: Scene | None = find_scene(self.engine, image, detection, angle, against_votes)
+                mark = trace.lap("scene_ms", mark)
+                while scene is not None:
+                    reading = self._read_scene(scene, trace)
+                    readings.append((self._rank(reading.extraction), reading))
+                    if readings[-1][0][0]:
+                        return reading
+                    mark = time.perf_counter()
+                    scene = self._closer(image, reading)
+                    mark = trace.lap("scene_ms", mark)
+                if readings[-1][0][1]:  # signs of a card: it was the right way up
+                    break
+        return max(readings, key=lambda item: item[0])[1]
+
+    def _closer(self, image: NDArray[np.uint8], reading: CardReading) -> Scene | None:
+        """The card's text seen closer, when a reading shows a card but cannot answer it.
+
+        The first view is the whole photo reduced, chosen by all its text: a card among
+        papers may be read at a size too small for its lone gender letter and its short
+        values to be detected. The card's own lines (its labels and values read) tell where
+        it is and how small its type is: that part of the photo is detected again at the
+        photo's own resolution, or larger when the type is small.
+        """
+        extraction = reading.extraction
+        region = card_extent(extraction)
+        if reading.scene.zoomed or region is None or not front_evidence(extraction):
+            return None
+        factor = max(1 / photo_scale(reading.scene), ZOOM_LINE_HEIGHT / extraction.unit)
+        return zoom_scene(self.engine, image, reading.scene, region, factor)
+
+    def _rank(self, extraction: Extraction) -> tuple[bool, int, int]:
+        """How much of a card a reading shows: answered OK, signs of a front, fields trusted."""
+        evidence = front_evidence(extraction)
+        answered = bool(evidence) and not self._problems(extraction)
+        trusted = sum(1 for reading in extraction.fields.values() if _trusted(reading))
+        return answered, len(evidence), trusted
+
+    def _read_scene(self, scene: Scene, trace: Trace) -> CardReading:
+        mark = time.perf_counter()
         texts = self.engine.read(crops_of(scene, scene.lines))
         retry = [index for index, text in enumerate(texts) if rules.digits_left_over(text.text) >= 6]
         if retry:
