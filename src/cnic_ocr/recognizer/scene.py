@@ -169,10 +169,12 @@ def crops_of(scene: Scene, lines: list[SceneLine], stretch: float = READ_STRETCH
     return crops
 
 
-#: Lines within this many degrees of an angle run at that angle (a card's lines spread a few
-#: degrees when the photo is taken at a slant; another paper's lines, even 5 degrees off, are
-#: not the card's).
+#: The angle text runs at is found where the most line length lies within this many degrees
+#: (a paper lying a few degrees off the card is another angle)...
 ANGLE_WINDOW = 3.0
+#: ...and is the mean of the lines within this many degrees of it (a card's lines spread a few
+#: degrees when the photo is taken at a slant).
+ANGLE_SPREAD = 6.0
 #: Other angles text runs at are tried when they hold at least this share of the most text.
 OTHER_ANGLE_SHARE = 1 / 3
 
@@ -180,11 +182,13 @@ OTHER_ANGLE_SHARE = 1 / 3
 def text_angles(boxes: list[TextBox]) -> list[float]:
     """The baseline angles (degrees, in [-90, 90)) text runs at, the most text first.
 
-    Each is the densest angle (the most line length within ``ANGLE_WINDOW``) refined to the
-    weighted mean of the lines around it; its lines then leave the count. The card's lines
-    make one, papers lying askew beside it others, and those that hold far less text than
-    the first (``OTHER_ANGLE_SHARE``) are left out. Boxes too short to show a direction do
-    not count.
+    Each is found at the densest angle (the most line length within ``ANGLE_WINDOW``), then
+    taken as the length-weighted mean of the lines within ``ANGLE_SPREAD`` of it, and those
+    lines leave the count. Grouping every line within 6 degrees of the longest, a card at a
+    slant beside a paper 5 degrees off was turned 4 degrees short of upright. The card's lines
+    make one angle, papers lying askew beside it others; those that hold far less text than
+    the first (``OTHER_ANGLE_SHARE``) are left out. Boxes too short to show a direction do not
+    count.
     """
     lines: list[tuple[float, float]] = []
     for box in boxes:
@@ -199,9 +203,9 @@ def text_angles(boxes: list[TextBox]) -> list[float]:
             (a for a, _ in lines), key=lambda at: sum(w for a, w in lines if _apart(a, at) < ANGLE_WINDOW)
         )
         centre = _mean_angle([(a, w) for a, w in lines if _apart(a, densest) < ANGLE_WINDOW])
-        members = [(a, w) for a, w in lines if _apart(a, centre) < ANGLE_WINDOW]  # never empty
+        members = [(a, w) for a, w in lines if _apart(a, centre) < ANGLE_SPREAD]  # never empty
         angles.append((_mean_angle(members), sum(w for _, w in members)))
-        lines = [(a, w) for a, w in lines if min(_apart(a, centre), _apart(a, densest)) >= ANGLE_WINDOW]
+        lines = [(a, w) for a, w in lines if _apart(a, centre) >= ANGLE_SPREAD]
     return [angle for angle, weight in angles if weight >= OTHER_ANGLE_SHARE * angles[0][1]]
 
 
