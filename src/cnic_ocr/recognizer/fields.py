@@ -906,9 +906,12 @@ def gender_region(extraction: Extraction) -> tuple[float, float, float, float] |
     else:
         return None
     if country is not None:
-        right = min(right, country.box[0] - 0.2 * unit)
-        top, bottom = country.box[1] - 0.2 * unit, country.box[3] + 0.2 * unit
         middle = (country.box[1] + country.box[3]) / 2
+        top, bottom = country.box[1] - 0.2 * unit, country.box[3] + 0.2 * unit
+        if label is None:
+            right = min(right, country.box[0] - 0.2 * unit)
+        else:  # not into the label's text, unless its box reaches down over the row
+            top = max(top, min(label.box[3], middle - 0.5 * unit))
     elif label is not None:
         top, bottom = label.box[3] + 0.05 * unit, label.box[3] + 1.6 * unit
         middle = label.box[3]
