@@ -294,3 +294,10 @@ def test_a_label_read_without_its_first_letters_starts_its_column_where_it_is_pr
     lines = [item for item in HEADER + LABELS + VALUES if item.text != "Country of Stay"] + [cut]
     assert answer(lines) == {"status": "OK", "message": TRUTH}
     assert extract(lines).labels[Label.COUNTRY].box[0] == pytest.approx(450, abs=9)
+
+
+def test_a_country_printed_with_a_comma_is_read_as_printed() -> None:
+    """ "China, Mainland" is how cards print it: no name's shape, but a country they print."""
+    lines = [item for item in HEADER + LABELS + VALUES if item.text != "Pakistan"]
+    body = answer([*lines, line("China, Mainland", 450, 350)])
+    assert body == {"status": "OK", "message": {**TRUTH, "country": "China, Mainland"}}

@@ -400,7 +400,11 @@ def _name_value(text: str) -> str | None:
 def _country_value(text: str) -> str | None:
     """A country of stay: a name of the countries cards print, or one letter from exactly one
     of them (a misread: "Pakistam"); a title-case name near none is taken as printed, and one
-    near several is refused."""
+    near several is refused. A country printed with a comma ("China, Mainland") is no name's
+    shape, and is taken only as printed."""
+    printed = re.sub(r"\s+", " ", text).strip(" .:;")
+    if printed in COUNTRIES:
+        return printed
     value = _name_value(text)
     if value is None or value in COUNTRIES:
         return value
@@ -766,7 +770,7 @@ class _Reader:
             self.put("gender", token, source, _gender_value)
 
     def read_country(self) -> None:
-        names = self._name_tokens()
+        names = self._name_tokens(_country_value)
         token = _nearest_under(self.labels.get(Label.COUNTRY), names, self.unit)
         source = "label"
         gender = self.taken.get("gender")
@@ -779,18 +783,17 @@ class _Reader:
             token = min(beside, key=lambda t: t.line.box[0], default=None)
             source = "position"
         if token is not None:
-            value = _country_value(token.line.text)
-            if value is not None:
-                self.put("country", _Token(value, token.line), source, _country_value)
+            self.put("country", token, source, _country_value)
 
-    def _name_tokens(self) -> list[_Token]:
-        """Lines that read as names, but for values taken and labels misread ("Geder")."""
+    def _name_tokens(self, parse: ValueParser = _name_value) -> list[_Token]:
+        """Lines that read as names (or countries, with ``_country_value``), but for values
+        taken and labels misread ("Geder")."""
         taken = set(map(id, self.taken.values()))
         return [
             _Token(value, line)
             for line in self.values
             if id(line) not in taken
-            and (value := _name_value(line.text)) is not None
+            and (value := parse(line.text)) is not None
             and not _like_a_label(line, frozenset(self.labels))
         ]
 
