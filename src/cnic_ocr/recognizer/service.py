@@ -28,7 +28,7 @@ from cnic_ocr.contract import (
 )
 from cnic_ocr.recognizer import rules
 from cnic_ocr.recognizer.annotate import annotated_png
-from cnic_ocr.recognizer.engine import OcrEngine, crop_quad
+from cnic_ocr.recognizer.engine import OcrEngine, ReadText, crop_quad
 from cnic_ocr.recognizer.fields import (
     MAX_RIVAL_PROBABILITY,
     MIN_CHAR_CONFIDENCE,
@@ -102,6 +102,11 @@ class Trace:
         now = time.perf_counter()
         self.timings[name] = round(self.timings.get(name, 0.0) + (now - since) * 1000, 1)
         return now
+
+
+def _line_read(text: ReadText, box: tuple[float, float, float, float], xs: tuple[float, ...] = ()) -> OcrLine:
+    """What the engine read in a crop, placed at ``box`` of the view."""
+    return OcrLine(text.text, text.score, box, text.weakest, text.caseless, text.rivals, text.confidences, xs)
 
 
 def _trusted(reading: FieldReading) -> bool:
@@ -248,18 +253,7 @@ class Recognizer:
         for line, text in zip(scene.lines, texts, strict=True):
             (x0, y0), (x1, y1) = line.points.min(axis=0), line.points.max(axis=0)
             box = (float(x0), float(y0), float(x1), float(y1))
-            lines.append(
-                OcrLine(
-                    text.text,
-                    text.score,
-                    box,
-                    text.weakest,
-                    text.caseless,
-                    text.rivals,
-                    text.confidences,
-                    character_xs(line, text.positions),
-                )
-            )
+            lines.append(_line_read(text, box, character_xs(line, text.positions)))
         mixed = [
             index
             for index, text in enumerate(texts)
@@ -292,10 +286,7 @@ class Recognizer:
                 boxes.append(
                     (float(x0 + start * (x1 - x0)), float(y0), float(x0 + end * (x1 - x0)), float(y1))
                 )
-        return [
-            OcrLine(text.text, text.score, box, text.weakest, text.caseless, text.rivals, text.confidences)
-            for box, text in zip(boxes, self.engine.read(crops), strict=True)
-        ]
+        return [_line_read(text, box) for box, text in zip(boxes, self.engine.read(crops), strict=True)]
 
     def _read_region(
         self, scene: Scene, region: tuple[float, float, float, float], unit: float
@@ -323,10 +314,7 @@ class Recognizer:
                 found.append(crop_quad(crop, box.points, pad=CROP_PAD))
         if not found:  # nothing detected even enlarged: the box read as one line
             boxes, found = [(float(left), float(top), float(right), float(bottom))], [crop]
-        return [
-            OcrLine(text.text, text.score, box, text.weakest, text.caseless, text.rivals, text.confidences)
-            for box, text in zip(boxes, self.engine.read(found), strict=True)
-        ]
+        return [_line_read(text, box) for box, text in zip(boxes, self.engine.read(found), strict=True)]
 
     def _answer(self, reading: CardReading) -> dict[str, Any]:
         extraction = reading.extraction
