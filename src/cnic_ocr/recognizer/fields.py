@@ -477,11 +477,19 @@ def _rival(line: OcrLine, value_of: ValueParser) -> float:
     A misread that still makes a valid value ("Agsa" for "Aqsa", 1964 for 1984) can be
     confident overall; the model's second choice for that one character shows the doubt.
     Rivals the field's rules settle (title case decides l/I and letter case) give the same
-    value and do not count.
+    value and do not count; for a name, neither do rivals that common name words settle: a
+    reading of common name words is not doubted by a rival that is not one ("Ali", "All").
     """
     value = value_of(line.text)
+    settled = value_of is _name_value and value is not None and _common_name(value)
     return max(
-        (p for p, text in _rival_readings(line) if (other := value_of(text)) is not None and other != value),
+        (
+            p
+            for p, text in _rival_readings(line)
+            if (other := value_of(text)) is not None
+            and other != value
+            and not (settled and not _common_name(other))
+        ),
         default=0.0,
     )
 
@@ -490,23 +498,6 @@ def _common_name(name: str) -> bool:
     """Whether every word of ``name`` is a common name word or a name's particle."""
     words = name.lower().split()
     return bool(words) and all(word in NAME_WORDS or word in NAME_PARTICLES for word in words)
-
-
-def _name_rival(line: OcrLine) -> float:
-    """``_rival`` for a name, but for rivals that common name words settle: a reading of
-    common name words is not doubted by a rival that is not one ("Ali", second choice "All")."""
-    value = _name_value(line.text)
-    settled = value is not None and _common_name(value)
-    return max(
-        (
-            p
-            for p, text in _rival_readings(line)
-            if (other := _name_value(text)) is not None
-            and other != value
-            and not (settled and not _common_name(other))
-        ),
-        default=0.0,
-    )
 
 
 def _echoed_rival(line: OcrLine, name: str, other_name: str) -> float:
@@ -615,8 +606,9 @@ class _Reader:
             score = weakest = max(line.score, line.caseless)
         elif key == "country" and token.value != _name_value(line.text):
             score, weakest = _agreeing_confidence(line, token.value)
-        rival = _name_rival(line) if value_of is _name_value else _rival(line, value_of)
-        self.result.fields[key] = FieldReading(token.value, score, source, weakest, rival, box=line.box)
+        self.result.fields[key] = FieldReading(
+            token.value, score, source, weakest, _rival(line, value_of), box=line.box
+        )
         self.taken[key] = line
 
     def run(self) -> Extraction:
