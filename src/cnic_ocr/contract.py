@@ -60,12 +60,15 @@ EXAMPLE_FIELDS: dict[str, str] = {
 
 IdNumber = Annotated[str, StringConstraints(pattern=r"^\d{5}-\d{7}-\d$")]
 CompactDate = Annotated[str, StringConstraints(pattern=r"^\d{8}$")]
+#: A birth date the card prints as a year only: the year, as printed (no day or month invented).
+BirthYear = Annotated[str, StringConstraints(pattern=r"^\d{4}$")]
 
 
 class CnicFields(BaseModel):
     """The eight fields of a successful answer, in the contract's formats.
 
-    ``expiryDay`` of a lifetime card is the string ``"LIFETIME"`` (see README).
+    ``expiryDay`` of a lifetime card is the string ``"LIFETIME"``; ``birthDay`` of a card that
+    prints the birth date as a year only is that year, ``YYYY`` (see README).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -75,7 +78,7 @@ class CnicFields(BaseModel):
     fatherName: Annotated[str, StringConstraints(min_length=1)]  # noqa: N815
     gender: Literal["M", "F", "X"]
     country: Annotated[str, StringConstraints(min_length=1)]
-    birthDay: CompactDate  # noqa: N815
+    birthDay: CompactDate | BirthYear  # noqa: N815
     issueDay: CompactDate  # noqa: N815
     expiryDay: CompactDate | Literal["LIFETIME"]  # noqa: N815
 

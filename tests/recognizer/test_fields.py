@@ -86,6 +86,39 @@ def test_lifetime_expiry() -> None:
     assert result.lifetime
 
 
+def test_a_birth_date_printed_as_a_year_is_the_year() -> None:
+    lines = [ln if ln.text != "14.09.2001" else line("1958", 0.46, 0.77, w=0.05) for ln in card_lines()]
+    result = extract(lines)
+    assert result.birth_year_only
+    assert {key: result.fields[key].value for key in ("birthDay", "issueDay", "expiryDay")} == {
+        "birthDay": "1958",
+        "issueDay": "20200309",
+        "expiryDay": "20300309",
+    }
+
+
+def test_a_year_inside_other_text_is_no_birth_year() -> None:
+    lines = [ln if ln.text != "14.09.2001" else line("Since 1958", 0.46, 0.77) for ln in card_lines()]
+    result = extract(lines)
+    assert not result.birth_year_only
+    assert "birthDay" not in result.fields
+
+
+def test_a_value_under_a_nearer_label_is_that_labels() -> None:
+    """With no date on the birth row, the expiry date is within reach of "Date of Birth" two
+    rows up; it belongs to "Date of Expiry", right above it."""
+    lines = [
+        line("Date of Birth", 0.46, 0.63, w=0.1, h=0.03),
+        line("1958", 0.46, 0.665, w=0.05),
+        line("Date of Issue", 0.27, 0.70, w=0.1, h=0.03),
+        line("09.03.2020", 0.27, 0.74, w=0.11),
+        line("Date of Expiry", 0.46, 0.70, w=0.1, h=0.03),
+        line("09.03.2030", 0.46, 0.74, w=0.11),
+    ]
+    found = values(lines)
+    assert (found["birthDay"], found["issueDay"], found["expiryDay"]) == ("1958", "20200309", "20300309")
+
+
 def test_missing_value_is_left_out_not_guessed() -> None:
     lines = [ln for ln in card_lines() if ln.text != "Janat Mirza"]
     found = values(lines)

@@ -33,6 +33,16 @@ def test_front_is_read_exactly(recognizer: Recognizer, condition: str, family: s
     CnicFields.model_validate(body["message"])
 
 
+@pytest.mark.parametrize("condition", ["clean", "phone"])
+def test_a_birth_date_printed_as_a_year_is_answered_as_that_year(
+    recognizer: Recognizer, condition: str
+) -> None:
+    """Seed 5058 prints the birth date as a year alone, as some older holders' cards do."""
+    sample = generate(5058, condition, family="snic")
+    assert len(sample.truth["birthDay"]) == 4
+    assert recognizer.recognize(sample.image) == {"status": "OK", "message": sample.truth}
+
+
 def test_a_card_beside_papers_with_more_text_at_another_angle_is_read(recognizer: Recognizer) -> None:
     """Seed 6000: receipts lying 30 degrees askew hold more text than the card; read at their
     angle the card shows no answer, so it is read at the next angle, its own."""

@@ -11,7 +11,7 @@ that cannot be found is left out, and the caller answers FAIL: nothing is guesse
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from difflib import SequenceMatcher
@@ -58,6 +58,8 @@ MISREAD_LABEL_RATIO = 0.6
 #: from exactly one is refused.
 MIN_SNAPPED_COUNTRY = 5
 NEAR_COUNTRY_RATIO = 0.75
+#: A birth date printed as a year alone, perhaps after the dots of a missing day and month.
+BARE_YEAR = re.compile(r"[.\s]*((?:19|20)[0-9]{2})")
 #: A value lies under its label when its middle is this many value heights lower...
 UNDER_LABEL = (0.3, 3.2)
 #: A value right under its label (the next line down) is at most this many heights lower.
@@ -464,6 +466,12 @@ def _date_value(text: str) -> str | None:
     return None
 
 
+def _year_value(text: str) -> str | None:
+    """A line that is a bare year of birth ("1973", "..1963"): the year."""
+    match = BARE_YEAR.fullmatch(text.strip())
+    return match.group(1) if match else None
+
+
 def _rival_readings(line: OcrLine, floor: float = 0.0) -> Iterator[tuple[float, str]]:
     """(probability, text) of each one-character change to the model's second choice."""
     for position, (rival, probability) in enumerate(line.rivals):
@@ -562,10 +570,26 @@ def _under(label: OcrLine, line: OcrLine, unit: float) -> bool:
     return UNDER_LABEL[0] < drop < UNDER_LABEL[1] and (aligned or overlapping)
 
 
-def _nearest_under(label: OcrLine | None, candidates: list[_Token], unit: float) -> _Token | None:
+def _nearest_under(
+    label: OcrLine | None, candidates: list[_Token], unit: float, labels: Iterable[OcrLine] = ()
+) -> _Token | None:
+    """The value of ``label``: the highest candidate under it that no label between them owns.
+
+    A value belongs to the nearest label above it: the expiry date under "Date of Expiry" is
+    also within reach of "Date of Birth" two rows up when the birth row holds no date.
+    """
     if label is None:
         return None
-    under = [token for token in candidates if _under(label, token.line, unit)]
+    under = [
+        token
+        for token in candidates
+        if _under(label, token.line, unit)
+        and not any(
+            label.centre[1] < other.centre[1] < token.line.centre[1] and _under(other, token.line, unit)
+            for other in labels
+            if other is not label
+        )
+    ]
     return min(under, key=lambda token: token.line.centre[1], default=None)
 
 
@@ -611,6 +635,9 @@ class _Reader:
         )
         self.taken[key] = line
 
+    def _value_under(self, label: Label, candidates: list[_Token]) -> _Token | None:
+        return _nearest_under(self.labels.get(label), candidates, self.unit, self.labels.values())
+
     def run(self) -> Extraction:
         self.read_number()
         self.read_dates()
@@ -622,7 +649,7 @@ class _Reader:
     def read_number(self) -> None:
         if not self.numbers:
             return
-        token = _nearest_under(self.labels.get(Label.IDENTITY_NUMBER), self.numbers, self.unit)
+        token = self._value_under(Label.IDENTITY_NUMBER, self.numbers)
         source = "label"
         if token is None:
             # The front's number stands among its dates; a back's, or a paper's, alone.
@@ -653,7 +680,7 @@ class _Reader:
         keys = ("birthDay", "issueDay", "expiryDay")
         by_label: dict[str, _Token] = {}
         for key, label in zip(keys, (Label.BIRTH, Label.ISSUE, Label.EXPIRY), strict=True):
-            token = _nearest_under(self.labels.get(label), self.dates, self.unit)
+            token = self._value_under(label, self.dates)
             if token is not None:
                 by_label[key] = token
         chosen = self._dates_by_rules(by_label)
@@ -731,20 +758,24 @@ class _Reader:
         )
 
     def _read_birth_year(self) -> None:
-        """A birth printed as a bare year ("1973"): under its label, or beside the number."""
-        years = _tokens(self.values, re.compile(r"(?<![0-9.])(19|20)[0-9]{2}(?![0-9.])"), lambda t: t)
+        """A birth printed as a bare year ("1973"): under its label, or beside the number.
+
+        The year stands alone on its line; a year inside other text is no birth date.
+        """
+        years = [_Token(year, line) for line in self.values if (year := _year_value(line.text)) is not None]
         anchor = self.labels.get(Label.BIRTH)
         number = self.taken.get("idNumber")
         for token in years:
-            if (anchor is not None and _under(anchor, token.line, self.unit)) or (
+            if (anchor is not None and self._value_under(Label.BIRTH, [token]) is token) or (
                 anchor is None and number is not None and _same_row(token.line, number, self.unit)
             ):
+                self.put("birthDay", token, "label" if anchor is not None else "position", _year_value)
                 self.result.birth_year_only = True
                 return
 
     def read_gender(self) -> None:
         letters = _tokens(self.values, re.compile(r"^.*$"), _gender_value)
-        token = _nearest_under(self.labels.get(Label.GENDER), letters, self.unit)
+        token = self._value_under(Label.GENDER, letters)
         source = "label"
         number = self.taken.get("idNumber")
         if token is None and number is not None:
@@ -763,7 +794,7 @@ class _Reader:
 
     def read_country(self) -> None:
         names = self._name_tokens(_country_value)
-        token = _nearest_under(self.labels.get(Label.COUNTRY), names, self.unit)
+        token = self._value_under(Label.COUNTRY, names)
         source = "label"
         gender = self.taken.get("gender")
         if token is None and gender is not None:
@@ -798,8 +829,8 @@ class _Reader:
             (self.labels[label] for label in (Label.HUSBAND_NAME, Label.FATHER_NAME) if label in self.labels),
             None,
         )
-        name = _nearest_under(self.labels.get(Label.NAME), names, self.unit)
-        father = _nearest_under(father_label, names, self.unit)
+        name = self._value_under(Label.NAME, names)
+        father = _nearest_under(father_label, names, self.unit, self.labels.values())
         sources = {"name": "label", "fatherName": "label"}
         if name is None or father is None:
             column = self._name_column(names)

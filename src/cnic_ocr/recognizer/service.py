@@ -337,8 +337,6 @@ class Recognizer:
             )
         if missing:
             problems.append("not read: " + ", ".join(missing))
-        if extraction.birth_year_only:
-            problems.append("the card prints the birth date as a year only")
         corroborated = self._corroborated(extraction)
         doubtful = [
             key
@@ -388,6 +386,8 @@ class Recognizer:
                 checks.append(rules.check_gender_parity(number.value, gender.value))
         dates = extraction.parsed_dates
         birth, issue = dates.get("birthDay"), dates.get("issueDay")
+        if extraction.birth_year_only:  # the order of a year alone: its first day stands for it
+            birth = date(int(found["birthDay"].value), 1, 1)
         expiry = dates.get("expiryDay")
         if birth and issue and (expiry or extraction.lifetime):
             checks.append(rules.check_date_order(birth, issue, expiry, self._today()))

@@ -164,6 +164,12 @@ class Identity:
     permanent_address_urdu: str
     #: A minor's card prints "Under 18 until" this day (the 18th birthday).
     minor_until: dt.date | None = None
+    #: Some older holders' cards print the birth date as a year only ("1958").
+    birth_year_only: bool = False
+
+    @property
+    def printed_birth(self) -> str:
+        return f"{self.birth:%Y}" if self.birth_year_only else printed_date(self.birth)
 
     @property
     def printed_expiry(self) -> str:
@@ -177,7 +183,7 @@ class Identity:
             "fatherName": self.father_name,
             "gender": self.gender,
             "country": self.country,
-            "birthDay": self.birth.strftime("%Y%m%d"),
+            "birthDay": self.birth.strftime("%Y" if self.birth_year_only else "%Y%m%d"),
             "issueDay": self.issue.strftime("%Y%m%d"),
             "expiryDay": "LIFETIME" if self.expiry is None else self.expiry.strftime("%Y%m%d"),
         }
@@ -341,7 +347,10 @@ PRINTED_COUNTRIES: tuple[str, ...] = (
 VALIDITIES: tuple[tuple[int, float], ...] = ((10, 0.75), (7, 0.13), (5, 0.12))
 VARIED_LIFETIME_SHARE = 0.05
 MINOR_SHARE = 0.03
-FATHERS_NAME_SHARE = 0.5  # of Father-labelled cards issued before 2015
+FATHERS_NAME_SHARE = 0.5
+#: Holders born before this year whose card prints the birth date as a year only, and their share.
+BIRTH_YEAR_ONLY_BEFORE = 1975
+BIRTH_YEAR_ONLY_SHARE = 0.1  # of Father-labelled cards issued before 2015
 
 
 def varied_identity(seed: int) -> Identity:
@@ -382,6 +391,9 @@ def varied_identity(seed: int) -> Identity:
         present_address_urdu=present,
         permanent_address_urdu=present if chance(rng, 0.6) else _address(rng, city),
         minor_until=minor_until,
+        # A stream of its own, so that every other draw of the seed stays as it was.
+        birth_year_only=birth.year < BIRTH_YEAR_ONLY_BEFORE
+        and chance(stream(seed, "birth-year-only"), BIRTH_YEAR_ONLY_SHARE),
     )
 
 

@@ -75,7 +75,7 @@ def render_plain_front(identity: Identity, look_seed: int, width: int) -> CardIm
         ("Gender", "gender", identity.gender),
         ("Country of Stay", "country", identity.country),
         ("Identity Number", "idNumber", identity.id_number),
-        ("Date of Birth", "birthDay", printed_date(identity.birth)),
+        ("Date of Birth", "birthDay", identity.printed_birth),
         ("Date of Issue", "issueDay", printed_date(identity.issue)),
         ("Date of Expiry", "expiryDay", identity.printed_expiry),
     )

@@ -265,7 +265,7 @@ def _fields(pen: Pen, look: Look, identity: Identity) -> dict[str, Box]:
         (0.625, 0.365, ("Gender", "gender", identity.gender),
          ("Country of Stay", "country", identity.country)),
         (0.745, 0.505, ("Identity Number", "idNumber", identity.id_number),
-         ("Date of Birth", "birthDay", printed_date(identity.birth))),
+         ("Date of Birth", "birthDay", identity.printed_birth)),
         (0.865, 0.505, ("Date of Issue", "issueDay", printed_date(identity.issue)),
          ("Date of Expiry", "expiryDay", identity.printed_expiry)),
     )  # fmt: skip
