@@ -191,6 +191,23 @@ def test_a_rival_letter_is_settled_by_common_name_words_only() -> None:
     assert rare == {"status": "FAIL", "message": "check input image and retry"}
 
 
+def test_a_rare_reading_whose_rival_letter_makes_common_name_words_is_that_name() -> None:
+    """ "Tarig" with "q" second is Tariq: the model split its belief between two letters, and
+    the name words tell them apart. Two rivals making two different common names settle
+    nothing."""
+    lines = [item for item in HEADER + LABELS + VALUES if item.text != "Tariq Mehmood"]
+
+    def name(text: str, rivals_at: dict[int, str]) -> OcrLine:
+        confidences = tuple(0.6 if index in rivals_at else 0.97 for index in range(len(text)))
+        rivals = tuple((rivals_at[index], 0.35) if index in rivals_at else ("", 0.0) for index in range(len(text)))
+        mean = sum(confidences) / len(confidences)
+        return OcrLine(text, mean, (250, 110, 450, 140), 0.6, mean, rivals, confidences)
+
+    assert answer([*lines, name("Tarig Mehmood", {4: "q"})]) == {"status": "OK", "message": TRUTH}
+    two_names = answer([*lines, name("Abil Mehmood", {1: "d", 3: "d"})])  # Adil or Abid
+    assert two_names == {"status": "FAIL", "message": "check input image and retry"}
+
+
 URDU_LINE = "\u0627\u0628\u062c"
 
 

@@ -44,9 +44,10 @@ MIN_CHAR_CONFIDENCE = 0.40
 #: ...and no single character's second choice, that would make another valid value, reaches
 #: this (on synthetic photos: 1 in 650 rightly read names, every letter-for-letter misread seen).
 MAX_RIVAL_PROBABILITY = 0.15
-#: A rival that the card's other name echoes (it turns a word into one of that name's words)
-#: is a doubt from this probability on.
-ECHOED_RIVAL_FLOOR = 0.03
+#: A second choice the model gives at least this probability is a reading it considered: a
+#: doubt when the card's other name echoes it (it turns a word into one of that name's words),
+#: the name when it makes a name of common words of a rare one.
+RIVAL_FLOOR = 0.03
 #: A label's letters must match its text this well (a SequenceMatcher ratio); short labels
 #: ("name") more strictly, since a short word matches many.
 LABEL_RATIO = 0.8
@@ -508,6 +509,46 @@ def _common_name(name: str) -> bool:
     return bool(words) and all(word in NAME_WORDS or word in NAME_PARTICLES for word in words)
 
 
+def _as_common_name(token: _Token | None) -> _Token | None:
+    """A name read with a rare word, whose one rival letter makes it a name of common words,
+    is that name: "Tarig" with ``q`` second is "Tariq".
+
+    The model split its belief between the two letters and the name words decide, so the
+    letter's confidence is the two together. Kept as read when no rival, or more than one
+    different name, is made of common words.
+    """
+    if token is None or _common_name(token.value):
+        return token
+    line = token.line
+    common = {
+        position: value
+        for position, (rival, probability) in enumerate(line.rivals)
+        if rival
+        and probability >= RIVAL_FLOOR
+        and (value := _name_value(line.text[:position] + rival + line.text[position + 1 :])) is not None
+        and _common_name(value)
+    }
+    if len(set(common.values())) != 1 or len(line.confidences) != len(line.text):
+        return token
+    position = max(common, key=lambda index: line.rivals[index][1])
+    rival, probability = line.rivals[position]
+    confidences = list(line.confidences)
+    confidences[position] += probability
+    rivals = list(line.rivals)
+    rivals[position] = ("", 0.0)
+    text = line.text[:position] + rival + line.text[position + 1 :]
+    letters = [c for char, c in zip(text, confidences, strict=True) if char != " "]
+    corrected = replace(
+        line,
+        text=text,
+        score=sum(confidences) / len(confidences),
+        weakest=min(letters, default=0.0),
+        rivals=tuple(rivals),
+        confidences=tuple(confidences),
+    )
+    return _Token(common[position], corrected)
+
+
 def _echoed_rival(line: OcrLine, name: str, other_name: str) -> float:
     """How likely the strongest rival reading that makes a word of ``name`` one of the other's.
 
@@ -521,7 +562,7 @@ def _echoed_rival(line: OcrLine, name: str, other_name: str) -> float:
         rival_name = _name_value(text)
         return rival_name is not None and len(other_words & set(rival_name.split(" "))) > shared
 
-    return max((p for p, text in _rival_readings(line, ECHOED_RIVAL_FLOOR) if echoed(text)), default=0.0)
+    return max((p for p, text in _rival_readings(line, RIVAL_FLOOR) if echoed(text)), default=0.0)
 
 
 @dataclass(frozen=True)
@@ -845,6 +886,7 @@ class _Reader:
                 name, sources["name"] = column[-1], "position"
             elif name is None and father is None and len(column) >= 2 and self._evenly_spaced(column[-2:]):
                 (name, father), sources = column[-2:], {"name": "position", "fatherName": "position"}
+        name, father = _as_common_name(name), _as_common_name(father)
         for key, token in (("name", name), ("fatherName", father)):
             if token is not None:
                 self.put(key, token, sources[key], _name_value)
