@@ -199,7 +199,9 @@ def test_a_rare_reading_whose_rival_letter_makes_common_name_words_is_that_name(
 
     def name(text: str, rivals_at: dict[int, str]) -> OcrLine:
         confidences = tuple(0.6 if index in rivals_at else 0.97 for index in range(len(text)))
-        rivals = tuple((rivals_at[index], 0.35) if index in rivals_at else ("", 0.0) for index in range(len(text)))
+        rivals = tuple(
+            (rivals_at[index], 0.35) if index in rivals_at else ("", 0.0) for index in range(len(text))
+        )
         mean = sum(confidences) / len(confidences)
         return OcrLine(text, mean, (250, 110, 450, 140), 0.6, mean, rivals, confidences)
 
