@@ -119,6 +119,51 @@ def test_a_value_under_a_nearer_label_is_that_labels() -> None:
     assert (found["birthDay"], found["issueDay"], found["expiryDay"]) == ("1958", "20200309", "20300309")
 
 
+def form_lines() -> list[OcrLine]:
+    """A card printed as a form: a column of "Label:" and the values on their rows, far right."""
+    rows = [
+        ("Name:", "Janat Mirza"),
+        ("Father Name:", "Mirza Anjum Kamal"),
+        ("Gender:", "F"),
+        ("Country of Stay:", "Pakistan"),
+        ("Identity Number:", "33100-7411692-4"),
+        ("Date of Birth:", "14.09.2001"),
+        ("Date of Issue:", "09.03.2020"),
+        ("Date of Expiry:", "09.03.2030"),
+    ]
+    lines = [line("PAKISTAN", 0.3, 0.02), line("National Identity Card", 0.3, 0.07, w=0.3)]
+    for row, (label_text, value) in enumerate(rows):
+        top = 0.15 + 0.09 * row
+        lines += [
+            line(label_text, 0.05, top + 0.005, w=0.12, h=0.03),
+            line(value, 0.30, top, w=0.02 * len(value)),
+        ]
+    return lines
+
+
+def test_a_form_prints_each_value_on_its_labels_row() -> None:
+    assert values(form_lines()) == {
+        "name": "Janat Mirza",
+        "fatherName": "Mirza Anjum Kamal",
+        "gender": "F",
+        "country": "Pakistan",
+        "idNumber": "33100-7411692-4",
+        "birthDay": "20010914",
+        "issueDay": "20200309",
+        "expiryDay": "20300309",
+    }
+
+
+def test_a_value_past_another_label_on_the_row_is_not_this_labels() -> None:
+    """With the name not read, the father's name after "Father Name:" on the name's row is
+    not the holder's."""
+    lines = [ln for ln in form_lines() if ln.text not in ("Janat Mirza", "Father Name:", "Mirza Anjum Kamal")]
+    lines += [line("Father Name:", 0.18, 0.155, w=0.11, h=0.03), line("Mirza Anjum Kamal", 0.30, 0.15, w=0.3)]
+    found = values(lines)
+    assert found["fatherName"] == "Mirza Anjum Kamal"
+    assert "name" not in found
+
+
 def test_missing_value_is_left_out_not_guessed() -> None:
     lines = [ln for ln in card_lines() if ln.text != "Janat Mirza"]
     found = values(lines)

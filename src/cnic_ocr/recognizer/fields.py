@@ -70,6 +70,9 @@ RIGHT_UNDER_LABEL = 1.6
 BESIDE_LABEL = (0.3, 1.0)
 #: ...and its left end is within this many value heights of the label's (or they overlap).
 SAME_COLUMN = 1.5
+#: A form prints a value on its label's row (middles as close as ``BESIDE_LABEL[0]``), after a
+#: gap of up to this many value heights.
+FORM_GAP = 6.0
 #: The gender letter stands over the number, at most this many value heights higher.
 GENDER_ABOVE_NUMBER = (0.5, 4.5)
 #: Two values are on one row when their middles differ by less than this many heights.
@@ -614,24 +617,39 @@ def _under(label: OcrLine, line: OcrLine, unit: float) -> bool:
 def _nearest_under(
     label: OcrLine | None, candidates: list[_Token], unit: float, labels: Iterable[OcrLine] = ()
 ) -> _Token | None:
-    """The value of ``label``: the highest candidate under it that no label between them owns.
+    """The value of ``label``: the highest candidate under it that no label between them owns;
+    else, as forms print them ("Country of Stay:   Pakistan"), the nearest on its row to the
+    right with no label between.
 
     A value belongs to the nearest label above it: the expiry date under "Date of Expiry" is
     also within reach of "Date of Birth" two rows up when the birth row holds no date.
     """
     if label is None:
         return None
+    others = [other for other in labels if other is not label]
     under = [
         token
         for token in candidates
         if _under(label, token.line, unit)
         and not any(
             label.centre[1] < other.centre[1] < token.line.centre[1] and _under(other, token.line, unit)
-            for other in labels
-            if other is not label
+            for other in others
         )
     ]
-    return min(under, key=lambda token: token.line.centre[1], default=None)
+    if under:
+        return min(under, key=lambda token: token.line.centre[1])
+    beside = [
+        token
+        for token in candidates
+        if abs(token.line.centre[1] - label.centre[1]) < BESIDE_LABEL[0] * unit
+        and 0 < token.line.box[0] - label.box[2] < FORM_GAP * unit
+        and not any(
+            abs(other.centre[1] - label.centre[1]) < BESIDE_LABEL[0] * unit
+            and label.box[2] <= other.centre[0] <= token.line.box[0]
+            for other in others
+        )
+    ]
+    return min(beside, key=lambda token: token.line.box[0], default=None)
 
 
 def _same_row(first: OcrLine, second: OcrLine, unit: float) -> bool:
