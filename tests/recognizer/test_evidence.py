@@ -13,7 +13,7 @@ import pytest
 
 from cnic_ocr.recognizer.fields import OcrLine, extract, gender_region
 from cnic_ocr.recognizer.labels import Label
-from cnic_ocr.recognizer.service import CardReading, Recognizer, front_evidence
+from cnic_ocr.recognizer.service import CardReading, Recognizer, agreed, front_evidence
 
 
 def line(text: str, x: float, y: float, height: float = 30, score: float = 0.99) -> OcrLine:
@@ -208,6 +208,44 @@ def test_a_rare_reading_whose_rival_letter_makes_common_name_words_is_that_name(
     assert answer([*lines, name("Tarig Mehmood", {4: "q"})]) == {"status": "OK", "message": TRUTH}
     two_names = answer([*lines, name("Abil Mehmood", {1: "d", 3: "d"})])  # Adil or Abid
     assert two_names == {"status": "FAIL", "message": "check input image and retry"}
+
+
+def answer_views(*views: list[OcrLine]) -> dict[str, Any]:
+    recognizer = Recognizer(engine=object(), today=lambda: date(2026, 11, 30))  # type: ignore[arg-type]
+    fused = agreed([extract(lines) for lines in views])
+    return recognizer._answer(CardReading(fused, scene=None, lines=views[0]))  # type: ignore[arg-type]
+
+
+def with_name(text: str, score: float = 0.99) -> list[OcrLine]:
+    return [item for item in HEADER + LABELS + VALUES if item.text != "Tariq Mehmood"] + [
+        line(text, 250, 110, score=score)
+    ]
+
+
+def test_two_views_that_read_a_value_alike_answer_it() -> None:
+    card = HEADER + LABELS + VALUES
+    assert answer_views(card, card) == {"status": "OK", "message": TRUTH}
+
+
+def test_a_value_two_views_read_differently_is_not_answered() -> None:
+    """Each view trusts its reading ("Tariq", "Tarik"): one of them is a misread."""
+    assert answer_views(with_name("Tariq Mehmood"), with_name("Tarik Mehmood")) == {
+        "status": "FAIL",
+        "message": "check input image and retry",
+    }
+
+
+def test_a_value_one_view_trusts_and_the_other_reads_alike_unsure_is_trusted() -> None:
+    assert answer_views(with_name("Tariq Mehmood", score=0.7), with_name("Tariq Mehmood")) == {
+        "status": "OK",
+        "message": TRUTH,
+    }
+
+
+def test_a_field_one_view_missed_is_the_others() -> None:
+    card = HEADER + LABELS + VALUES
+    without_gender = [item for item in card if item.text != "M"]
+    assert answer_views(without_gender, card) == {"status": "OK", "message": TRUTH}
 
 
 URDU_LINE = "\u0627\u0628\u062c"

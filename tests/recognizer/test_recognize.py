@@ -85,12 +85,12 @@ def test_gender_x_is_read(recognizer: Recognizer, condition: str) -> None:
 def test_a_lone_letter_is_found_by_detecting_its_box_again_enlarged(recognizer: Recognizer) -> None:
     """Where the gender letter must be, the box is detected again enlarged and each line found
     in it read: the letter alone, not the pattern or grid beside it."""
-    from cnic_ocr.recognizer.service import Trace
+    from cnic_ocr.recognizer.service import DETECT_SIDES, Trace
 
     sample = generate(12, "clean", family="snic")
     assert sample.truth is not None
     image = recognizer._work_size(np.asarray(Image.open(io.BytesIO(sample.image)).convert("RGB")))
-    reading = recognizer._read(image, Trace())
+    reading = recognizer._read(image, Trace(), DETECT_SIDES[0])
     letter = reading.extraction.fields["gender"]
     unit = reading.extraction.unit
     x0, y0, x1, y1 = letter.box

@@ -174,6 +174,7 @@ class FieldReading:
     rival: float = 0.0  # probability of the strongest one-character misread giving another value
     echoed_rival: float = 0.0  # ...of one that makes a name word one of the other name's words
     box: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
+    disputed: bool = False  # another view of the card read another value
 
 
 @dataclass

@@ -20,9 +20,8 @@ from cnic_ocr.recognizer.engine import OcrEngine, TextBox, crop_quad
 
 Matrix = NDArray[np.float64]
 
-#: Long side of the first detection's input. Small photos are enlarged up to ``MAX_UPSCALE``:
-#: the detector misses lines under about 14 px (a lone letter, a card's small labels).
-DETECT_SIDE = 960
+#: Small photos are enlarged up to this for detection: the detector misses lines under about
+#: 14 px (a lone letter, a card's small labels).
 MAX_UPSCALE = 1.6
 #: Text whose median line is lower than this at detection scale is detected again, enlarged
 #: to about ``ZOOM_LINE_HEIGHT``; the second input's long side stays under ``ZOOM_MAX_SIDE``.
@@ -78,10 +77,10 @@ class Detection:
     angles: list[float]
 
 
-def detect_text(engine: OcrEngine, image: NDArray[np.uint8]) -> Detection:
-    """Detect the text of the whole ``image`` at the size the detector reads well."""
+def detect_text(engine: OcrEngine, image: NDArray[np.uint8], side: int) -> Detection:
+    """Detect the text of the whole ``image`` reduced (or enlarged) to a long ``side``."""
     height, width = image.shape[:2]
-    scale = min(MAX_UPSCALE, DETECT_SIDE / max(height, width))
+    scale = min(MAX_UPSCALE, side / max(height, width))
     first = _affine(image, np.diag([scale, scale, 1.0]), (round(width * scale), round(height * scale)))
     boxes = engine.detect(first.view)
     return Detection(first.view, first.to_view, boxes, text_angles(boxes))

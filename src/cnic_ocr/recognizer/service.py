@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -30,6 +30,7 @@ from cnic_ocr.recognizer import rules
 from cnic_ocr.recognizer.annotate import annotated_png
 from cnic_ocr.recognizer.engine import OcrEngine, ReadText, crop_quad
 from cnic_ocr.recognizer.fields import (
+    LIFETIME,
     MAX_RIVAL_PROBABILITY,
     MIN_CHAR_CONFIDENCE,
     MIN_MEAN_CONFIDENCE,
@@ -73,6 +74,8 @@ MIN_SCRIPT_LINES = 3
 #: A line holding this many digits outside any number or date is read again in parts.
 MIXED_LINE_DIGITS = 3
 LINE_WINDOWS = ((0.0, 0.6), (0.4, 1.0))
+#: The long sides the photo is detected at, one view of the card each (see ``_read_views``).
+DETECT_SIDES = (960, 800)
 #: Angles the card is looked for at, at most (see ``_read``).
 ANGLES_TRIED = 2
 FIELD_ORDER = ("idNumber", "name", "fatherName", "gender", "country", "birthDay", "issueDay", "expiryDay")
@@ -115,11 +118,47 @@ def _trusted(reading: FieldReading) -> bool:
         and reading.weakest >= MIN_CHAR_CONFIDENCE
         and reading.rival < MAX_RIVAL_PROBABILITY
         and not reading.echoed_rival
+        and not reading.disputed
     )
 
 
 def _trusted_when_corroborated(reading: FieldReading) -> bool:
-    return reading.score >= CORROBORATED_MIN_CONFIDENCE
+    return reading.score >= CORROBORATED_MIN_CONFIDENCE and not reading.disputed
+
+
+def agreed(extractions: list[Extraction]) -> Extraction:
+    """The fields of several views of one card, the first being the one read best.
+
+    A view is the card detected at another scale: the detector's boxes, and so the crops the
+    model reads, differ, and a misread seldom repeats. A value the views read alike is as
+    trusted as its best reading; a value they read differently is disputed (never trusted);
+    a field one view missed is the other's.
+    """
+    fields: dict[str, FieldReading] = {}
+    parsed_dates = {}
+    for key in FIELD_ORDER:
+        views = [extraction for extraction in extractions if key in extraction.fields]
+        if not views:
+            continue
+        readings = [view.fields[key] for view in views]
+        chosen = (
+            0
+            if len({reading.value for reading in readings}) > 1
+            else next((index for index, reading in enumerate(readings) if _trusted(reading)), 0)
+        )
+        fields[key] = replace(readings[chosen], disputed=len({reading.value for reading in readings}) > 1)
+        if key in views[chosen].parsed_dates:
+            parsed_dates[key] = views[chosen].parsed_dates[key]
+    return replace(
+        extractions[0],
+        fields=fields,
+        parsed_dates=parsed_dates,
+        lifetime="expiryDay" in fields and fields["expiryDay"].value == LIFETIME,
+        birth_year_only="birthDay" in fields
+        and fields["birthDay"].value.isdigit()
+        and len(fields["birthDay"].value) == 4,
+        dates=max(extraction.dates for extraction in extractions),
+    )
 
 
 def front_evidence(extraction: Extraction) -> list[str]:
@@ -170,7 +209,7 @@ class Recognizer:
             return error_body(_INTAKE_STATUS[exc.problem]), None
         trace.lap("decode_ms", trace.started)
         image = self._work_size(decoded.pixels)
-        reading = self._read(image, trace)
+        reading = self._read_views(image, trace)
         body = self._answer(reading)
         if details:
             trace.timings["total_ms"] = round((time.perf_counter() - trace.started) * 1000, 1)
@@ -190,7 +229,19 @@ class Recognizer:
         size = (round(width * scale), round(height * scale))
         return np.asarray(cv2.resize(image, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
 
-    def _read(self, image: NDArray[np.uint8], trace: Trace) -> CardReading:
+    def _read_views(self, image: NDArray[np.uint8], trace: Trace) -> CardReading:
+        """Read the card in two views, the photo detected at two sizes (``DETECT_SIDES``), and
+        keep what they agree on (``agreed``): the boxes and the pixels the model reads differ,
+        and a misread seldom repeats. An image that shows no sign of a card in the first view
+        is not read again."""
+        first = self._read(image, trace, DETECT_SIDES[0])
+        if not front_evidence(first.extraction):
+            return first
+        views = [first, *(self._read(image, trace, side) for side in DETECT_SIDES[1:])]
+        views.sort(key=lambda view: self._rank(view.extraction), reverse=True)
+        return replace(views[0], extraction=agreed([view.extraction for view in views]))
+
+    def _read(self, image: NDArray[np.uint8], trace: Trace, side: int) -> CardReading:
         """Read the card at the angle most text runs at, the way up the line classifier votes
         for. When that reading cannot be answered OK: closer (``_closer``); the other way up
         when it shows no sign of a card at all (the classifier's votes split on small or
@@ -198,7 +249,7 @@ class Recognizer:
         beside the card can hold more text than it). The reading that shows the most of a
         card is kept."""
         mark = time.perf_counter()
-        detection = detect_text(self.engine, image)
+        detection = detect_text(self.engine, image, side)
         readings: list[tuple[tuple[bool, int, int], CardReading]] = []
         angles: list[float | None] = [*detection.angles[:ANGLES_TRIED]] or [None]
         for index, angle in enumerate(angles):
@@ -337,11 +388,15 @@ class Recognizer:
             )
         if missing:
             problems.append("not read: " + ", ".join(missing))
+        disputed = [key for key in FIELD_ORDER if key in found and found[key].disputed]
+        if disputed:
+            problems.append("read differently in the two views: " + ", ".join(disputed))
         corroborated = self._corroborated(extraction)
         doubtful = [
             key
             for key in FIELD_ORDER
             if key in found
+            and key not in disputed
             and not (_trusted_when_corroborated if key in corroborated else _trusted)(found[key])
         ]
         if doubtful:
@@ -407,6 +462,7 @@ class Recognizer:
                     "weakestCharacter": round(reading_.weakest, 4),
                     "rival": round(reading_.rival, 4),
                     "echoedRival": round(reading_.echoed_rival, 4),
+                    "disputed": reading_.disputed,
                     "source": reading_.source,
                 }
                 for key, reading_ in extraction.fields.items()
