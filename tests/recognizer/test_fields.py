@@ -164,6 +164,15 @@ def test_a_value_past_another_label_on_the_row_is_not_this_labels() -> None:
     assert "name" not in found
 
 
+def test_a_date_under_one_label_is_not_also_another_fields_by_the_rules() -> None:
+    """Birth date and "Lifetime" read, the issue date not: the rules would make the one dated
+    value the issue date, but it is the birth date's, under its label."""
+    replaced = {"09.03.2020": line("9.03.20", 0.27, 0.90), "09.03.2030": line("Lifetime", 0.46, 0.90)}
+    found = values([replaced.get(ln.text, ln) for ln in card_lines()])
+    assert (found["birthDay"], found["expiryDay"]) == ("20010914", "LIFETIME")
+    assert "issueDay" not in found
+
+
 def test_missing_value_is_left_out_not_guessed() -> None:
     lines = [ln for ln in card_lines() if ln.text != "Janat Mirza"]
     found = values(lines)

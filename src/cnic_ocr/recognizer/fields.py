@@ -750,6 +750,8 @@ class _Reader:
                 continue
             if key in by_label and by_label[key] is not token:
                 continue  # the label and the rules disagree: not trusted either way
+            if any(other is token for other_key, other in by_label.items() if other_key != key):
+                continue  # the rules chose the value of another field's label
             self.put(key, token, "label" if key in by_label else "rules", _date_value)
             if token.value == LIFETIME:
                 if key == "expiryDay":

@@ -208,6 +208,15 @@ def text_angles(boxes: list[TextBox]) -> list[float]:
     return [angle for angle, weight in angles if weight >= OTHER_ANGLE_SHARE * angles[0][1]]
 
 
+def angle_near(detection: Detection, rotation: float) -> float:
+    """The angle of ``detection``'s text nearest a card's known ``rotation``, the same way up:
+    another detection measures the card's angle afresh."""
+    angle = min(detection.angles, key=lambda at: _apart(at, rotation), default=rotation)
+    if _apart(angle, rotation) >= ANGLE_SPREAD:
+        return rotation
+    return angle if abs((angle - rotation + 180) % 360 - 180) <= 90 else angle + 180
+
+
 def _apart(first: float, second: float) -> float:
     """Degrees between two line directions (a line has no direction: 0 and 180 are one)."""
     return abs(((first - second) + 90) % 180 - 90)

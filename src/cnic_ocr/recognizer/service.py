@@ -49,6 +49,7 @@ from cnic_ocr.recognizer.scene import (
     ZOOM_LINE_HEIGHT,
     Scene,
     SceneLine,
+    angle_near,
     character_xs,
     crops_of,
     detect_text,
@@ -237,9 +238,21 @@ class Recognizer:
         first = self._read(image, trace, DETECT_SIDES[0])
         if not front_evidence(first.extraction):
             return first
-        views = [first, *(self._read(image, trace, side) for side in DETECT_SIDES[1:])]
+        views = [first, *(self._read_again(image, trace, side, first.scene) for side in DETECT_SIDES[1:])]
         views.sort(key=lambda view: self._rank(view.extraction), reverse=True)
         return replace(views[0], extraction=agreed([view.extraction for view in views]))
+
+    def _read_again(self, image: NDArray[np.uint8], trace: Trace, side: int, seen: Scene) -> CardReading:
+        """Another view of a card already found in ``seen``: the same way up, at the angle this
+        detection measures, read once. A card that was only found closer is looked for again
+        the whole way."""
+        if seen.zoomed:
+            return self._read(image, trace, side)
+        mark = time.perf_counter()
+        detection = detect_text(self.engine, image, side)
+        scene = find_scene(self.engine, image, detection, angle_near(detection, seen.rotation))
+        trace.lap("scene_ms", mark)
+        return self._read_scene(scene, trace)
 
     def _read(self, image: NDArray[np.uint8], trace: Trace, side: int) -> CardReading:
         """Read the card at the angle most text runs at, the way up the line classifier votes
