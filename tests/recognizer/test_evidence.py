@@ -228,11 +228,26 @@ def test_two_views_that_read_a_value_alike_answer_it() -> None:
 
 
 def test_a_value_two_views_read_differently_is_not_answered() -> None:
-    """Each view trusts its reading ("Tariq", "Tarik"): one of them is a misread."""
-    assert answer_views(with_name("Tariq Mehmood"), with_name("Tarik Mehmood")) == {
+    """Each view trusts its reading of the number: one of them is a misread."""
+    card = HEADER + LABELS + VALUES
+    other = [item if item.text != "35202-1234567-3" else line("35202-1284567-3", 250, 440) for item in card]
+    assert answer_views(card, other) == {"status": "FAIL", "message": "check input image and retry"}
+
+
+def test_two_views_reading_two_names_of_common_words_are_not_settled() -> None:
+    assert answer_views(with_name("Tariq Mehmood"), with_name("Tahir Mehmood")) == {
         "status": "FAIL",
         "message": "check input image and retry",
     }
+
+
+def test_a_name_of_common_words_stands_against_another_views_reading_that_is_none() -> None:
+    """The other view's "Zariq" is no common name word: a rival that is no name, as within
+    one reading."""
+    expected = {"status": "OK", "message": TRUTH}
+    assert answer_views(with_name("Zariq Mehmood"), with_name("Tariq Mehmood")) == expected
+    unsure = answer_views(with_name("Zariq Mehmood"), with_name("Tariq Mehmood", score=0.7))
+    assert unsure == {"status": "FAIL", "message": "check input image and retry"}
 
 
 def test_a_value_one_view_trusts_and_the_other_reads_alike_unsure_is_trusted() -> None:

@@ -494,20 +494,20 @@ def _rival(line: OcrLine, value_of: ValueParser) -> float:
     reading of common name words is not doubted by a rival that is not one ("Ali", "All").
     """
     value = value_of(line.text)
-    settled = value_of is _name_value and value is not None and _common_name(value)
+    settled = value_of is _name_value and value is not None and common_name(value)
     return max(
         (
             p
             for p, text in _rival_readings(line)
             if (other := value_of(text)) is not None
             and other != value
-            and not (settled and not _common_name(other))
+            and not (settled and not common_name(other))
         ),
         default=0.0,
     )
 
 
-def _common_name(name: str) -> bool:
+def common_name(name: str) -> bool:
     """Whether every word of ``name`` is a common name word or a name's particle."""
     words = name.lower().split()
     return bool(words) and all(word in NAME_WORDS or word in NAME_PARTICLES for word in words)
@@ -521,7 +521,7 @@ def _as_common_name(token: _Token | None) -> _Token | None:
     letter's confidence is the two together. Kept as read when no rival, or more than one
     different name, is made of common words.
     """
-    if token is None or _common_name(token.value):
+    if token is None or common_name(token.value):
         return token
     line = token.line
     common = {
@@ -530,7 +530,7 @@ def _as_common_name(token: _Token | None) -> _Token | None:
         if rival
         and probability >= RIVAL_FLOOR
         and (value := _name_value(line.text[:position] + rival + line.text[position + 1 :])) is not None
-        and _common_name(value)
+        and common_name(value)
     }
     if len(set(common.values())) != 1 or len(line.confidences) != len(line.text):
         return token

@@ -38,6 +38,7 @@ from cnic_ocr.recognizer.fields import (
     FieldReading,
     OcrLine,
     card_extent,
+    common_name,
     extract,
     gender_region,
 )
@@ -79,6 +80,7 @@ LINE_WINDOWS = ((0.0, 0.6), (0.4, 1.0))
 DETECT_SIDES = (960, 800)
 #: Angles the card is looked for at, at most (see ``_read``).
 ANGLES_TRIED = 2
+NAME_FIELDS = ("name", "fatherName")
 FIELD_ORDER = ("idNumber", "name", "fatherName", "gender", "country", "birthDay", "issueDay", "expiryDay")
 
 _INTAKE_STATUS = {
@@ -132,8 +134,10 @@ def agreed(extractions: list[Extraction]) -> Extraction:
 
     A view is the card detected at another scale: the detector's boxes, and so the crops the
     model reads, differ, and a misread seldom repeats. A value the views read alike is as
-    trusted as its best reading; a value they read differently is disputed (never trusted);
-    a field one view missed is the other's.
+    trusted as its best reading; a field one view missed is the other's. A value they read
+    differently is disputed (never trusted), unless it is a name and one view's reading is a
+    trusted name of common words and no other is made of common words: the other reading is
+    then a rival that is no name, as within one reading (``fields._rival``).
     """
     fields: dict[str, FieldReading] = {}
     parsed_dates = {}
@@ -142,12 +146,8 @@ def agreed(extractions: list[Extraction]) -> Extraction:
         if not views:
             continue
         readings = [view.fields[key] for view in views]
-        chosen = (
-            0
-            if len({reading.value for reading in readings}) > 1
-            else next((index for index, reading in enumerate(readings) if _trusted(reading)), 0)
-        )
-        fields[key] = replace(readings[chosen], disputed=len({reading.value for reading in readings}) > 1)
+        chosen, disputed = _settled(key, readings)
+        fields[key] = replace(readings[chosen], disputed=disputed)
         if key in views[chosen].parsed_dates:
             parsed_dates[key] = views[chosen].parsed_dates[key]
     return replace(
@@ -160,6 +160,17 @@ def agreed(extractions: list[Extraction]) -> Extraction:
         and len(fields["birthDay"].value) == 4,
         dates=max(extraction.dates for extraction in extractions),
     )
+
+
+def _settled(key: str, readings: list[FieldReading]) -> tuple[int, bool]:
+    """Which of the views' readings of a field stands, and whether it stays disputed."""
+    if len({reading.value for reading in readings}) == 1:
+        return next((index for index, reading in enumerate(readings) if _trusted(reading)), 0), False
+    if key in NAME_FIELDS:
+        common = [index for index, reading in enumerate(readings) if common_name(reading.value)]
+        if len({readings[index].value for index in common}) == 1 and _trusted(readings[common[0]]):
+            return common[0], False
+    return 0, True
 
 
 def front_evidence(extraction: Extraction) -> list[str]:
