@@ -173,6 +173,11 @@ def _settled(key: str, readings: list[FieldReading]) -> tuple[int, bool]:
     return 0, True
 
 
+def _older_front(extraction: Extraction) -> bool:
+    """Only a number and one date in Latin script: the older non-chip card's front."""
+    return front_evidence(extraction) == ["number_and_dates"] and extraction.dates == 1
+
+
 def front_evidence(extraction: Extraction) -> list[str]:
     """What shows a CNIC front: its title, its own labels, or a number among dates.
 
@@ -244,10 +249,10 @@ class Recognizer:
     def _read_views(self, image: NDArray[np.uint8], trace: Trace) -> CardReading:
         """Read the card in two views, the photo detected at two sizes (``DETECT_SIDES``), and
         keep what they agree on (``agreed``): the boxes and the pixels the model reads differ,
-        and a misread seldom repeats. An image that shows no sign of a card in the first view
-        is not read again."""
+        and a misread seldom repeats. An image that shows no sign of a card in the first view,
+        or the older card (which cannot be answered OK), is not read again."""
         first = self._read(image, trace, DETECT_SIDES[0])
-        if not front_evidence(first.extraction):
+        if not front_evidence(first.extraction) or _older_front(first.extraction):
             return first
         views = [first, *(self._read_again(image, trace, side, first.scene) for side in DETECT_SIDES[1:])]
         views.sort(key=lambda view: self._rank(view.extraction), reverse=True)
@@ -405,7 +410,7 @@ class Recognizer:
         found = extraction.fields
         problems = []
         missing = [key for key in FIELD_ORDER if key not in found]
-        if front_evidence(extraction) == ["number_and_dates"] and extraction.dates == 1:
+        if _older_front(extraction):
             problems.append(
                 "only a number and one date in Latin script: the older non-chip card, whose front "
                 "does not print the issue and expiry dates nor the country"
