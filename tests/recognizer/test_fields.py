@@ -37,6 +37,18 @@ def card_lines(father_label: str = "Father Name") -> list[OcrLine]:
     ]
 
 
+CARD_VALUES = {
+    "name": "Janat Mirza",
+    "fatherName": "Mirza Anjum Kamal",
+    "gender": "F",
+    "country": "Pakistan",
+    "idNumber": "33100-7411692-4",
+    "birthDay": "20010914",
+    "issueDay": "20200309",
+    "expiryDay": "20300309",
+}
+
+
 def label_of(text_line: OcrLine) -> Label | None:
     """The label a whole line is, if it is one and nothing else."""
     labels, values = split_labels([text_line])
@@ -48,16 +60,7 @@ def values(lines: list[OcrLine]) -> dict[str, str]:
 
 
 def test_pairs_every_value_with_its_label() -> None:
-    assert values(card_lines()) == {
-        "name": "Janat Mirza",
-        "fatherName": "Mirza Anjum Kamal",
-        "gender": "F",
-        "country": "Pakistan",
-        "idNumber": "33100-7411692-4",
-        "birthDay": "20010914",
-        "issueDay": "20200309",
-        "expiryDay": "20300309",
-    }
+    assert values(card_lines()) == CARD_VALUES
 
 
 def test_husband_name_label_gives_father_name_field() -> None:
@@ -142,16 +145,7 @@ def form_lines() -> list[OcrLine]:
 
 
 def test_a_form_prints_each_value_on_its_labels_row() -> None:
-    assert values(form_lines()) == {
-        "name": "Janat Mirza",
-        "fatherName": "Mirza Anjum Kamal",
-        "gender": "F",
-        "country": "Pakistan",
-        "idNumber": "33100-7411692-4",
-        "birthDay": "20010914",
-        "issueDay": "20200309",
-        "expiryDay": "20300309",
-    }
+    assert values(form_lines()) == CARD_VALUES
 
 
 def test_a_value_past_another_label_on_the_row_is_not_this_labels() -> None:
