@@ -184,17 +184,23 @@ class Extraction:
     #: Fixed phrases of the front that were read (its title among them).
     phrases: frozenset[str] = frozenset()
     parsed_dates: dict[str, date] = field(default_factory=dict)
-    lifetime: bool = False
     #: How many calendar dates were read anywhere, fields or not.
     dates: int = 0
-    #: A birth date printed as a year only (some cards print no day and month).
-    birth_year_only: bool = False
     #: The height of the card's value lines, the unit of every distance here (view pixels).
     unit: float = 0.0
     #: A line names another document ("PASSPORT", "DRIVING LICENCE").
     other_document: bool = False
     #: Lines around the number that the engine could not read as Latin text (Urdu script).
     script_lines_near_number: int = 0
+
+    @property
+    def lifetime(self) -> bool:
+        return "expiryDay" in self.fields and self.fields["expiryDay"].value == LIFETIME
+
+    @property
+    def birth_year_only(self) -> bool:
+        """The card prints the birth date as a year only (no day and month)."""
+        return "birthDay" in self.fields and BARE_YEAR.fullmatch(self.fields["birthDay"].value) is not None
 
 
 # --- labels -------------------------------------------------------------------------------
@@ -754,9 +760,7 @@ class _Reader:
                 continue  # the rules chose the value of another field's label
             self.put(key, token, "label" if key in by_label else "rules", _date_value)
             if token.value == LIFETIME:
-                if key == "expiryDay":
-                    self.result.lifetime = True
-                else:
+                if key != "expiryDay":
                     del self.result.fields[key]
             else:
                 self.result.parsed_dates[key] = datetime.strptime(token.value, DATE_FORMAT).date()
@@ -832,7 +836,6 @@ class _Reader:
                 anchor is None and number is not None and _same_row(token.line, number, self.unit)
             ):
                 self.put("birthDay", token, "label" if anchor is not None else "position", _year_value)
-                self.result.birth_year_only = True
                 return
 
     def read_gender(self) -> None:

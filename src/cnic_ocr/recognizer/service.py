@@ -30,7 +30,6 @@ from cnic_ocr.recognizer import rules
 from cnic_ocr.recognizer.annotate import annotated_png
 from cnic_ocr.recognizer.engine import OcrEngine, ReadText, crop_quad
 from cnic_ocr.recognizer.fields import (
-    LIFETIME,
     MAX_RIVAL_PROBABILITY,
     MIN_CHAR_CONFIDENCE,
     MIN_MEAN_CONFIDENCE,
@@ -154,10 +153,6 @@ def agreed(extractions: list[Extraction]) -> Extraction:
         extractions[0],
         fields=fields,
         parsed_dates=parsed_dates,
-        lifetime="expiryDay" in fields and fields["expiryDay"].value == LIFETIME,
-        birth_year_only="birthDay" in fields
-        and fields["birthDay"].value.isdigit()
-        and len(fields["birthDay"].value) == 4,
         dates=max(extraction.dates for extraction in extractions),
     )
 
