@@ -622,7 +622,7 @@ def _under(label: OcrLine, line: OcrLine, unit: float) -> bool:
 
 
 def _nearest_under(
-    label: OcrLine | None, candidates: list[_Token], unit: float, labels: Iterable[OcrLine] = ()
+    label: OcrLine | None, candidates: list[_Token], unit: float, labels: Iterable[OcrLine]
 ) -> _Token | None:
     """The value of ``label``: the highest candidate under it that no label between them owns;
     else, as forms print them ("Country of Stay:   Pakistan"), the nearest on its row to the
@@ -701,8 +701,9 @@ class _Reader:
         )
         self.taken[key] = line
 
-    def _value_under(self, label: Label, candidates: list[_Token]) -> _Token | None:
-        return _nearest_under(self.labels.get(label), candidates, self.unit, self.labels.values())
+    def _value_under(self, label: Label | None, candidates: list[_Token]) -> _Token | None:
+        line = self.labels.get(label) if label is not None else None
+        return _nearest_under(line, candidates, self.unit, self.labels.values())
 
     def run(self) -> Extraction:
         self.read_number()
@@ -891,11 +892,10 @@ class _Reader:
         """
         names = self._name_tokens()
         father_label = next(
-            (self.labels[label] for label in (Label.HUSBAND_NAME, Label.FATHER_NAME) if label in self.labels),
-            None,
+            (label for label in (Label.HUSBAND_NAME, Label.FATHER_NAME) if label in self.labels), None
         )
         name = self._value_under(Label.NAME, names)
-        father = _nearest_under(father_label, names, self.unit, self.labels.values())
+        father = self._value_under(father_label, names)
         sources = {"name": "label", "fatherName": "label"}
         if name is None or father is None:
             column = self._name_column(names)

@@ -347,10 +347,10 @@ PRINTED_COUNTRIES: tuple[str, ...] = (
 VALIDITIES: tuple[tuple[int, float], ...] = ((10, 0.75), (7, 0.13), (5, 0.12))
 VARIED_LIFETIME_SHARE = 0.05
 MINOR_SHARE = 0.03
-FATHERS_NAME_SHARE = 0.5
+FATHERS_NAME_SHARE = 0.5  # of Father-labelled cards issued before 2015
 #: Holders born before this year whose card prints the birth date as a year only, and their share.
 BIRTH_YEAR_ONLY_BEFORE = 1975
-BIRTH_YEAR_ONLY_SHARE = 0.1  # of Father-labelled cards issued before 2015
+BIRTH_YEAR_ONLY_SHARE = 0.1
 
 
 def varied_identity(seed: int) -> Identity:
