@@ -105,8 +105,8 @@ def test_a_family_gets_an_all_conditions_row_for_its_fronts(
     bench: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(cnic_ocr.recognizer, "Recognizer", AlwaysTheExample)
-    args = ["--n", "1", "--families", "plain", "--conditions", "lowres", "handheld", "negative"]
+    args = ["--n", "1", "--families", "nicop", "--conditions", "lowres", "handheld", "negative"]
     assert bench.main([*args, "--real-cards", str(tmp_path / "absent"), "--out", str(tmp_path / "r")]) == 0
-    results = json.loads((tmp_path / "r.json").read_text())["synthetic"]["results"]["plain"]
+    results = json.loads((tmp_path / "r.json").read_text())["synthetic"]["results"]["nicop"]
     assert results["all"]["images"] == 2
-    assert "| plain (held out) | all | 2 |" in (tmp_path / "r.md").read_text()
+    assert "| nicop (held out) | all | 2 |" in (tmp_path / "r.md").read_text()

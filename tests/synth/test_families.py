@@ -29,7 +29,7 @@ from cnic_ocr.synth import CONDITIONS, FAMILIES, NEGATIVE_KINDS, generate, gener
 from cnic_ocr.synth.identities import Identity, varied_identity
 from cnic_ocr.synth.snic import _check, _machine_readable_zone, render_snic_front
 
-NEW_FAMILIES = ("snic", "plain", "legacy")
+NEW_FAMILIES = ("snic", "plain", "legacy", "nicop")
 SYNTH_DIR = Path(__file__).resolve().parents[2] / "src" / "cnic_ocr" / "synth"
 
 
@@ -65,7 +65,7 @@ def test_the_default_family_is_classic() -> None:
     assert generate(3, "phone").family == "classic"
 
 
-@pytest.mark.parametrize("family", ("classic", "snic", "plain"))
+@pytest.mark.parametrize("family", ("classic", "snic", "plain", "nicop"))
 def test_fronts_expect_ok_with_contract_truth(family: str) -> None:
     for sample in generate_set(4, "phone", base_seed=20, family=family):
         assert sample.kind == "front"
@@ -122,7 +122,7 @@ def _correlation(a: np.ndarray, b: np.ndarray) -> float:
     return float((a * b).sum() / np.sqrt((a * a).sum() * (b * b).sum()))
 
 
-@pytest.mark.parametrize("family", ("snic", "plain"))
+@pytest.mark.parametrize("family", ("snic", "plain", "nicop"))
 def test_printed_values_do_not_overlap(family: str) -> None:
     for sample in generate_set(6, "clean", base_seed=60, family=family):
         boxes = [cv2.boundingRect(np.array(quad, np.float32)) for quad in sample.meta["field_quads"].values()]
