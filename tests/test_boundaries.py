@@ -2,7 +2,7 @@
 interpreter with the forbidden packages blocked (an import of one of them raises ImportError).
 
 - A zip function (``CodeUri: src/`` in ``template.yaml``) ships without the recognizer's
-  dependencies: importing its handler must not need the recognizer, onnxruntime, OpenCV,
+  dependencies: importing its handler must not need the recognizer, onnxruntime, OpenVINO, OpenCV,
   RapidOCR or NumPy, or it breaks on Lambda.
 - The framework-free cores (the pipeline's domain and flow, the records model, the mobile and
   OCR API cores and the shared modules) must not need the AWS SDK: adapters bring it in.
@@ -23,7 +23,9 @@ from cnic_ocr.local.template import load_template
 REPO = Path(__file__).resolve().parents[1]
 
 #: What a zip function cannot ship (the OCR API's container image has them).
-RECOGNIZER_PACKAGES = ("cnic_ocr.recognizer", "cnic_ocr.synth", "onnxruntime", "cv2", "rapidocr", "numpy")
+RECOGNIZER_PACKAGES = (
+    "cnic_ocr.recognizer", "cnic_ocr.synth", "onnxruntime", "openvino", "cv2", "rapidocr", "numpy",
+)  # fmt: skip
 AWS_SDK = ("boto3", "botocore")
 
 CORE_MODULES = (

@@ -19,7 +19,7 @@ def box(angle: float, length: float, x: float = 0.0, y: float = 0.0, thickness: 
         np.array([x, y]) + a * along * length + b * across * thickness
         for a, b in ((0, 0), (1, 0), (1, 1), (0, 1))
     ]
-    return TextBox(np.array(corners, dtype=np.float32), 0.9)
+    return TextBox(np.array(corners, dtype=np.float32))
 
 
 def test_the_card_is_turned_by_its_own_lines_not_a_paper_a_few_degrees_off() -> None:

@@ -1,9 +1,17 @@
-"""The OCR engine: rapidocr's PP-OCR ONNX models (shipped in its wheel) on onnxruntime, CPU.
+"""The OCR engine: rapidocr's PP-OCR ONNX models (shipped in its wheel), CPU only.
 
 The three stages (text detection, 0/180 line classification, line recognition) are used
 separately so the recognizer can run detection once on the rectified card and recognition
-only on the lines it needs. The stage objects are stateless per call and safe to share
-between threads; rapidocr's all-in-one ``__call__`` mutates shared flags, so it is not used.
+only on the lines it needs. rapidocr's all-in-one ``__call__`` mutates shared flags, so it is
+not used.
+
+Detection runs the wheel's detection model on OpenVINO (up to ``OPENVINO_MAX_SIDE``), between
+rapidocr's own pre- and post-processing: on the 2-core machine measured it took 0.19-0.30 s
+for a 960 px image where onnxruntime took 0.57 s, and the answers on the real and synthetic
+cards checked were the same. It is compiled for float32 everywhere (OpenVINO would otherwise
+pick bfloat16 on CPUs that have it, and answers would depend on the machine). Classification
+and recognition stay on onnxruntime, which was as fast as OpenVINO or faster for their many
+small inputs.
 
 Recognition decodes the model's per-character probabilities itself (greedy CTC, as rapidocr
 does) to fold look-alike classes the card never prints apart: the model's alphabet has accented
@@ -20,18 +28,26 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
+import openvino
 from numpy.typing import NDArray
 from rapidocr import RapidOCR
+from rapidocr.ch_ppocr_det.main import TextDetector
+from rapidocr.inference_engine.base import FileInfo, InferSession
 
 #: The caller scales detection's input (cost grows with area); this only caps it.
 MAX_DET_SIDE = 2048
+#: Detection inputs up to this long side run on OpenVINO (see ``_Detector``).
+OPENVINO_MAX_SIDE = 1024
 #: Crops thinner than this hold no readable text (and would divide by zero in the recognizer).
 MIN_CROP_SIDE = 4
 
@@ -41,7 +57,6 @@ class TextBox:
     """A detected text line: four corners (clockwise from top-left) in image pixels."""
 
     points: NDArray[np.float32]  # shape (4, 2)
-    score: float
 
 
 @dataclass(frozen=True)
@@ -100,7 +115,8 @@ class OcrEngine:
         logging.getLogger("RapidOCR").setLevel(logging.ERROR)
         ocr = RapidOCR(params=params)
         # rapidocr 3.10 builds each stage on first use; build them now, at cold start.
-        self._det = ocr._load_det_model()  # type: ignore[no-untyped-call]
+        detector = ocr._load_det_model()  # type: ignore[no-untyped-call]
+        self._det = _Detector(detector, ocr.cfg.Det, Path(ocr.cfg.Global.model_root_dir))
         self._cls = ocr._load_cls_model()  # type: ignore[no-untyped-call]
         single_threaded = RapidOCR(params={**params, "EngineConfig.onnxruntime.intra_op_num_threads": 1})
         self._rec = single_threaded._load_rec_model()  # type: ignore[no-untyped-call]
@@ -112,13 +128,7 @@ class OcrEngine:
         self.load_seconds = time.perf_counter() - started
 
     def detect(self, image: NDArray[np.uint8]) -> list[TextBox]:
-        result = self._det(image)
-        if result.boxes is None:
-            return []
-        return [
-            TextBox(points=np.asarray(box, dtype=np.float32), score=float(score))
-            for box, score in zip(result.boxes, result.scores, strict=True)
-        ]
+        return [TextBox(points=np.asarray(box, dtype=np.float32)) for box in self._det(image)]
 
     def upside_down_votes(self, crops: list[NDArray[np.uint8]]) -> tuple[int, int]:
         """(upright, upside-down) votes of the 0/180 line classifier over ``crops``."""
@@ -182,6 +192,47 @@ class OcrEngine:
     def _probability(self, step: NDArray[np.float32], index: int) -> float:
         """A class's probability, with those of its accented and full-width twins."""
         return float(step[self._twins.same.get(index, index)].sum())
+
+
+class _Detector:
+    """rapidocr's text detection (its resizing, DB post-processing and box order), the model
+    run by OpenVINO up to ``OPENVINO_MAX_SIDE`` and by onnxruntime above it.
+
+    OpenVINO is 2-3x faster on this model, but it holds far more memory for a large input
+    (measured on a 1408 px square: 748 MB peak against onnxruntime's 558 MB); only the card's
+    text seen closer is that large. One OpenVINO inference at a time: its request is not
+    shared between threads, and one detection uses every core anyway.
+    """
+
+    def __init__(self, detector: TextDetector, config: Any, model_root: Path) -> None:
+        model = InferSession.get_model_url(
+            FileInfo(
+                engine_type=config.engine_type,
+                ocr_version=config.ocr_version,
+                task_type=config.task_type,
+                lang_type=config.lang_type,
+                model_type=config.model_type,
+            )
+        )
+        self._onnxruntime = detector
+        self._openvino = openvino.Core().compile_model(
+            model_root / Path(model["model_dir"]).name,
+            "CPU",
+            {"PERFORMANCE_HINT": "LATENCY", "INFERENCE_PRECISION_HINT": "f32"},
+        )
+        self._lock = threading.Lock()
+
+    def __call__(self, image: NDArray[np.uint8]) -> list[NDArray[np.float32]]:
+        if max(image.shape[:2]) > OPENVINO_MAX_SIDE:
+            found = self._onnxruntime(image).boxes
+            return [] if found is None else list(found)
+        batch = self._onnxruntime.get_preprocess()(image)
+        if batch is None:
+            return []
+        with self._lock:
+            probabilities = self._openvino(batch)[0]
+        boxes, _ = self._onnxruntime.postprocess_op(probabilities, image.shape[:2])
+        return list(TextDetector.sorted_boxes(boxes)) if len(boxes) else []
 
 
 def crop_quad(image: NDArray[np.uint8], points: NDArray[np.float32], pad: float = 0.0) -> NDArray[np.uint8]:
