@@ -1,4 +1,8 @@
-"""The engine's folding of look-alike character classes the card's ASCII text never tells apart."""
+"""The engine: its folding of look-alike character classes the card's ASCII text never tells apart, and
+that it calls out to no one."""
+
+import subprocess
+import sys
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
@@ -32,3 +36,19 @@ def test_each_character_read_comes_with_its_best_other_character() -> None:
     for char, (rival, probability) in zip(read.text, read.rivals, strict=True):
         assert rival != char
         assert 0.0 <= probability <= 1.0 - read.weakest + 1e-6 or char == " "
+
+
+def test_the_engine_reports_to_no_one() -> None:
+    """OpenVINO's model converter would report the package's import to Google Analytics from
+    a forked child; the engine loads OpenVINO with the converter's no-op stub instead."""
+    code = (
+        "import multiprocessing, sys\n"
+        "from cnic_ocr.recognizer.engine import OcrEngine\n"
+        "OcrEngine()\n"
+        "import openvino.tools.ovc.telemetry_utils as converter\n"
+        "print(converter.tm.__name__, len(multiprocessing.active_children()))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert done.stdout.split() == ["openvino.tools.ovc.telemetry_stub", "0"]

@@ -373,3 +373,32 @@ def test_a_country_printed_with_a_comma_is_read_as_printed() -> None:
     lines = [item for item in HEADER + LABELS + VALUES if item.text != "Pakistan"]
     body = answer([*lines, line("China, Mainland", 450, 350)])
     assert body == {"status": "OK", "message": {**TRUTH, "country": "China, Mainland"}}
+
+
+def test_a_part_of_a_script_line_read_for_its_digits_gives_no_name() -> None:
+    """The Urdu line under the father's name, holding digits, is read again in parts; a part
+    whose garbled letters look like a name ("Wwles") is not the name under the father's."""
+    script_part = OcrLine("wwles", 0.7, (250, 280, 320, 310), 0.6, window=True)
+    assert answer(HEADER + VALUES + [script_part]) == {"status": "OK", "message": TRUTH}
+
+
+def test_a_value_under_its_label_stands_against_a_guess_at_another_place() -> None:
+    """One view read the name labels; the other did not, and took the name lines by their
+    places, one line too low (a name-like line under the father's): they disagree on where
+    the names are, and the labels say where. The same line read two ways stays disputed."""
+    no_labels = [item for item in HEADER + VALUES if item.text != "\u0627\u0628\u062c"]
+    one_too_low = [*no_labels, line("Akhtar Mehmood", 250, 290)]
+    under_labels = HEADER + LABELS + VALUES
+    guessed = extract(one_too_low).fields
+    assert (guessed["name"].value, guessed["name"].source) == ("Mehmood Akhtar", "position")
+    expected = {"status": "OK", "message": TRUTH}
+    assert answer_views(under_labels, one_too_low) == expected
+    assert answer_views(one_too_low, under_labels) == expected
+    misread_in_place = [
+        item if item.text != "Mehmood Akhtar" else line("Mehmood Akhter", 250, 230) for item in no_labels
+    ]
+    assert extract(misread_in_place).fields["fatherName"].source == "position"
+    assert answer_views(under_labels, misread_in_place) == {
+        "status": "FAIL",
+        "message": "check input image and retry",
+    }

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import threading
 import time
 import unicodedata
@@ -38,7 +39,6 @@ from typing import Any
 
 import cv2
 import numpy as np
-import openvino
 from numpy.typing import NDArray
 from rapidocr import RapidOCR
 from rapidocr.ch_ppocr_det.main import TextDetector
@@ -215,7 +215,7 @@ class _Detector:
             )
         )
         self._onnxruntime = detector
-        self._openvino = openvino.Core().compile_model(
+        self._openvino = _openvino_core().compile_model(
             model_root / Path(model["model_dir"]).name,
             "CPU",
             {"PERFORMANCE_HINT": "LATENCY", "INFERENCE_PRECISION_HINT": "f32"},
@@ -233,6 +233,17 @@ class _Detector:
             probabilities = self._openvino(batch)[0]
         boxes, _ = self._onnxruntime.postprocess_op(probabilities, image.shape[:2])
         return list(TextDetector.sorted_boxes(boxes)) if len(boxes) else []
+
+
+def _openvino_core() -> Any:
+    """OpenVINO's runtime, without its telemetry. Importing the package imports its model
+    converter, which reports the import to Google Analytics (the ``openvino-telemetry``
+    dependency) unless a file in the home directory declines: a KYC service calls out to no
+    one. With that package unavailable the converter uses its own no-op stub."""
+    sys.modules.setdefault("openvino_telemetry", None)  # type: ignore[arg-type]
+    import openvino
+
+    return openvino.Core()
 
 
 def crop_quad(image: NDArray[np.uint8], points: NDArray[np.float32], pad: float = 0.0) -> NDArray[np.uint8]:

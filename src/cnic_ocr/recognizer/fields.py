@@ -100,6 +100,9 @@ class OcrLine:
     rivals: tuple[tuple[str, float], ...] = ()  # per character: the model's best other choice
     confidences: tuple[float, ...] = ()  # per character
     xs: tuple[float, ...] = ()  # per character: the x of its middle
+    #: A part of a line read alone, for the Latin digits a script beside them garbles: a
+    #: source of numbers and dates, never of a name (its letters are that script misread).
+    window: bool = False
 
     @property
     def height(self) -> float:
@@ -882,6 +885,7 @@ class _Reader:
             _Token(value, line)
             for line in self.values
             if id(line) not in taken
+            and not line.window
             and (value := parse(line.text)) is not None
             and not _like_a_label(line, frozenset(self.labels))
         ]

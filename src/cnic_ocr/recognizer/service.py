@@ -47,6 +47,7 @@ from cnic_ocr.recognizer.scene import (
     CROP_PAD,
     RETRY_STRETCH,
     ZOOM_LINE_HEIGHT,
+    Matrix,
     Scene,
     SceneLine,
     angle_near,
@@ -128,7 +129,7 @@ def _trusted_when_corroborated(reading: FieldReading) -> bool:
     return reading.score >= CORROBORATED_MIN_CONFIDENCE and not reading.disputed
 
 
-def agreed(extractions: list[Extraction]) -> Extraction:
+def agreed(extractions: list[Extraction], to_photo: list[Matrix] | None = None) -> Extraction:
     """The fields of several views of one card, the first being the one read best.
 
     A view is the card detected at another scale: the detector's boxes, and so the crops the
@@ -136,19 +137,25 @@ def agreed(extractions: list[Extraction]) -> Extraction:
     trusted as its best reading; a field one view missed is the other's. A value they read
     differently is disputed (never trusted), unless it is a name and one view's reading is a
     trusted name of common words and no other is made of common words: the other reading is
-    then a rival that is no name, as within one reading (``fields._rival``).
+    then a rival that is no name, as within one reading (``fields._rival``). Nor when one
+    view found the value under its label, trusted, and the others only guessed it from its
+    neighbours at another place on the card (``to_photo``: each view's photo-to-view matrix;
+    without them the views are taken to share one frame): they disagree on where the field
+    is, not on what it says, and the label says where.
     """
+    frames = to_photo or [np.eye(3)] * len(extractions)
     fields: dict[str, FieldReading] = {}
     parsed_dates = {}
     for key in FIELD_ORDER:
-        views = [extraction for extraction in extractions if key in extraction.fields]
+        views = [index for index, extraction in enumerate(extractions) if key in extraction.fields]
         if not views:
             continue
-        readings = [view.fields[key] for view in views]
-        chosen, disputed = _settled(key, readings)
+        readings = [extractions[index].fields[key] for index in views]
+        places = [_in_photo(extractions[index].fields[key].box, frames[index]) for index in views]
+        chosen, disputed = _settled(key, readings, places)
         fields[key] = replace(readings[chosen], disputed=disputed)
-        if key in views[chosen].parsed_dates:
-            parsed_dates[key] = views[chosen].parsed_dates[key]
+        if key in extractions[views[chosen]].parsed_dates:
+            parsed_dates[key] = extractions[views[chosen]].parsed_dates[key]
     return replace(
         extractions[0],
         fields=fields,
@@ -157,7 +164,10 @@ def agreed(extractions: list[Extraction]) -> Extraction:
     )
 
 
-def _settled(key: str, readings: list[FieldReading]) -> tuple[int, bool]:
+Box = tuple[float, float, float, float]
+
+
+def _settled(key: str, readings: list[FieldReading], places: list[Box]) -> tuple[int, bool]:
     """Which of the views' readings of a field stands, and whether it stays disputed."""
     if len({reading.value for reading in readings}) == 1:
         return next((index for index, reading in enumerate(readings) if _trusted(reading)), 0), False
@@ -165,7 +175,26 @@ def _settled(key: str, readings: list[FieldReading]) -> tuple[int, bool]:
         common = [index for index, reading in enumerate(readings) if common_name(reading.value)]
         if len({readings[index].value for index in common}) == 1 and _trusted(readings[common[0]]):
             return common[0], False
+    labelled = [index for index, reading in enumerate(readings) if reading.source == "label"]
+    if len(labelled) == 1 and _trusted(readings[labelled[0]]):
+        placed = places[labelled[0]]
+        others = [index for index in range(len(readings)) if index != labelled[0]]
+        if all(readings[i].source == "position" and not _overlap(places[i], placed) for i in others):
+            return labelled[0], False
     return 0, True
+
+
+def _in_photo(box: Box, to_view: Matrix) -> Box:
+    """A view's box in photo pixels (the bounds of its corners mapped back)."""
+    x0, y0, x1, y1 = box
+    corners = np.array([[x0, y0, 1.0], [x1, y0, 1.0], [x1, y1, 1.0], [x0, y1, 1.0]])
+    corners = corners @ np.linalg.inv(to_view).T
+    (left, top), (right, bottom) = corners[:, :2].min(axis=0), corners[:, :2].max(axis=0)
+    return float(left), float(top), float(right), float(bottom)
+
+
+def _overlap(first: Box, second: Box) -> bool:
+    return first[0] < second[2] and second[0] < first[2] and first[1] < second[3] and second[1] < first[3]
 
 
 def _older_front(extraction: Extraction) -> bool:
@@ -251,7 +280,8 @@ class Recognizer:
             return first
         views = [first, *(self._read_again(image, trace, side, first.scene) for side in DETECT_SIDES[1:])]
         views.sort(key=lambda view: self._rank(view.extraction), reverse=True)
-        return replace(views[0], extraction=agreed([view.extraction for view in views]))
+        fused = agreed([view.extraction for view in views], [view.scene.to_view for view in views])
+        return replace(views[0], extraction=fused)
 
     def _read_again(self, image: NDArray[np.uint8], trace: Trace, side: int, seen: Scene) -> CardReading:
         """Another view of a card already found in ``seen``: the same way up, at the angle this
@@ -361,7 +391,8 @@ class Recognizer:
                 boxes.append(
                     (float(x0 + start * (x1 - x0)), float(y0), float(x0 + end * (x1 - x0)), float(y1))
                 )
-        return [_line_read(text, box) for box, text in zip(boxes, self.engine.read(crops), strict=True)]
+        read = self.engine.read(crops)
+        return [replace(_line_read(text, box), window=True) for box, text in zip(boxes, read, strict=True)]
 
     def _read_region(
         self, scene: Scene, region: tuple[float, float, float, float], unit: float
