@@ -1,14 +1,19 @@
 """The engine: its folding of look-alike character classes the card's ASCII text never tells apart, and
 that it calls out to no one."""
 
+import io
 import subprocess
 import sys
 
 import numpy as np
+import pytest
 from PIL import Image, ImageDraw, ImageFont
+from pydantic import ValidationError
 
 from cnic_ocr.recognizer import get_recognizer
-from cnic_ocr.recognizer.engine import _Twins
+from cnic_ocr.recognizer.engine import OcrEngine, _Twins
+from cnic_ocr.recognizer.settings import RecognizerSettings
+from cnic_ocr.synth import generate
 
 
 def test_accented_and_full_width_letters_fold_to_ascii() -> None:
@@ -52,3 +57,21 @@ def test_the_engine_reports_to_no_one() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
     )
     assert done.stdout.split() == ["openvino.tools.ovc.telemetry_stub", "0"]
+
+
+def test_detection_runs_on_either_runtime_with_the_same_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``CNIC_OCR_DETECTION_RUNTIME`` picks OpenVINO (fast) or onnxruntime (less memory); the
+    same model finds the same lines of a synthetic card either way."""
+    monkeypatch.setenv("CNIC_OCR_DETECTION_RUNTIME", "onnxruntime")
+    assert RecognizerSettings().detection_runtime == "onnxruntime"
+    monkeypatch.setenv("CNIC_OCR_DETECTION_RUNTIME", "tensorflow")
+    with pytest.raises(ValidationError):
+        RecognizerSettings()
+    pixels = np.asarray(Image.open(io.BytesIO(generate(3, "clean", "snic").image)).convert("RGB"))[:, :, ::-1]
+    image = np.ascontiguousarray(pixels[:700, :900])
+    fast = get_recognizer().engine.detect(image)
+    frugal = OcrEngine(detection_runtime="onnxruntime").detect(image)
+    assert len(fast) == len(frugal) >= 10
+    centres = np.array([box.points.mean(axis=0) for box in frugal])
+    for box in fast:  # each line found by one runtime is within 3 px of one the other found
+        assert np.linalg.norm(centres - box.points.mean(axis=0), axis=1).min() < 3

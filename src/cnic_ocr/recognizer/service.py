@@ -58,6 +58,7 @@ from cnic_ocr.recognizer.scene import (
     photo_scale,
     zoom_scene,
 )
+from cnic_ocr.recognizer.settings import RecognizerSettings
 
 #: Images are processed at most this large (long side).
 MAX_WORK_SIDE = 2000
@@ -541,10 +542,12 @@ _instance_lock = threading.Lock()
 
 
 def get_recognizer() -> Recognizer:
-    """The process-wide recognizer (models load once, at first call)."""
+    """The process-wide recognizer (models load once, at first call), configured by
+    ``RecognizerSettings`` (environment variables)."""
     global _instance
     if _instance is None:
         with _instance_lock:
             if _instance is None:
-                _instance = Recognizer()
+                runtime = RecognizerSettings().detection_runtime
+                _instance = Recognizer(OcrEngine(detection_runtime=runtime))
     return _instance
