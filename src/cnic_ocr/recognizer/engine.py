@@ -228,11 +228,7 @@ class _Detector:
         return _openvino_core().compile_model(
             model_root / Path(model["model_dir"]).name,
             "CPU",
-            {
-                "PERFORMANCE_HINT": "LATENCY",
-                "INFERENCE_PRECISION_HINT": "f32",
-                "CPU_RUNTIME_CACHE_CAPACITY": 0,
-            },
+            {"PERFORMANCE_HINT": "LATENCY", "INFERENCE_PRECISION_HINT": "f32"},
         )
 
     def __call__(self, image: NDArray[np.uint8]) -> list[NDArray[np.float32]]:
